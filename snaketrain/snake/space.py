@@ -176,8 +176,8 @@ def _c(key: str, choices: tuple[str, ...], default: str, meaning: str) -> Param:
 # fmt: off
 def _pursuit(k: int, high: float, default: float) -> Param:
     return _f(f"pursuit.distance_{k}", 0, high, default,
-              f"bonus for each strictly shorter enemy whose head is exactly {k} steps "
-              "(Manhattan) from our new head")
+              f"bonus for each strictly shorter enemy whose head is exactly {k} "
+              f"step{'s' * (k > 1)} (Manhattan) from our new head")
 
 
 SPACE: tuple[Param, ...] = (
