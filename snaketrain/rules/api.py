@@ -159,6 +159,9 @@ def game_to_api(
             "version": "v1.2.3",
             "settings": {
                 **settings.to_api(),
+                # Deprecated upstream but still sent (client.RulesetSettings).
+                "hazardMap": "",
+                "hazardMapAuthor": "",
                 "royale": {"shrinkEveryNTurns": 0},
                 "squad": {
                     "allowBodyCollisions": False,
