@@ -1,0 +1,185 @@
+"""The ``snaketrain`` command line.
+
+One subcommand = one ``Command`` in ``COMMANDS``: a function that adds its arguments to its
+parser and a function that runs it and returns the exit code. ``play`` is the model to mirror.
+
+Mistakes a user can make on the command line come back as one line on stderr and exit code 2;
+a command that fails at run time (a file it cannot write) exits 1. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from snaketrain.rules.game import GameRecord, play_game
+from snaketrain.rules.replay import write_replay
+from snaketrain.rules.types import FIXED_BOARD_SIZES, MAX_FIXED_SNAKES
+from snaketrain.snake.registry import SCALAR_POLICIES, UnknownSnakeError, scalar_policy
+
+
+class UsageError(Exception):
+    """A command line that asks for something not allowed; the message says what is."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# --- argument types: each raises ArgumentTypeError with what is allowed ---------------------
+
+
+def board_size(text: str) -> int:
+    allowed = ", ".join(map(str, FIXED_BOARD_SIZES))
+    if not text.isdigit() or int(text) not in FIXED_BOARD_SIZES:
+        raise argparse.ArgumentTypeError(f"board size must be one of {allowed}, got {text!r}")
+    return int(text)
+
+
+def int_in(lo: int, hi: int | None, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < lo or (hi is not None and value > hi):
+            allowed = f"{lo}..{hi}" if hi is not None else f"an integer >= {lo}"
+            raise argparse.ArgumentTypeError(f"{what} must be {allowed}, got {text!r}")
+        return value
+
+    return parse
+
+
+def snake_name(text: str) -> str:
+    try:
+        scalar_policy(text)
+    except UnknownSnakeError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+# --- play ------------------------------------------------------------------------------------
+
+
+def add_play_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--size", type=board_size, default=11, help="board side: 7, 11 or 19")
+    p.add_argument(
+        "--snakes",
+        type=int_in(1, MAX_FIXED_SNAKES, "number of snakes"),
+        default=2,
+        help=f"snakes in the game, 1..{MAX_FIXED_SNAKES} (default 2)",
+    )
+    p.add_argument(
+        "--seed", type=int_in(0, None, "seed"), help="game seed (default: random, printed)"
+    )
+    p.add_argument(
+        "--opponent",
+        type=snake_name,
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help="built-in snakes, given to the snakes in turn and repeated "
+        f"({', '.join(sorted(SCALAR_POLICIES))}; default random-safe)",
+    )
+    p.add_argument(
+        "--max-turns", type=int_in(1, None, "max turns"), help="stop (a draw) after N turns"
+    )
+    p.add_argument("--replay", metavar="PATH", help="write the game as JSONL (Battlesnake CLI)")
+
+
+def describe(record: GameRecord) -> list[str]:
+    """The result of a game in a few lines: who won, then each snake's fate."""
+    final = record.final
+    label = {s.id: f"{s.id} ({s.name})" for s in final.snakes}
+    if record.winner is not None:
+        lines = [f"winner: {label[record.winner]} after {final.turn} turns"]
+    elif record.is_draw:
+        why = "turn limit" if record.turn_limit_reached else "no snake left"
+        lines = [f"draw after {final.turn} turns ({why})"]
+    else:
+        lines = [f"game over after {final.turn} turns"]
+    for s in final.snakes:
+        if s.alive:
+            fate = f"alive, length {s.length}, health {s.health}"
+        else:
+            by = f" by {s.eliminated_by}" if s.eliminated_by else ""
+            fate = f"{s.eliminated_cause}{by} on turn {s.eliminated_turn}"
+        lines.append(f"  {label[s.id]}: {fate}")
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def run_play(args: argparse.Namespace) -> int:
+    names: list[str] = args.opponent or ["random-safe"]
+    if len(names) > args.snakes:
+        raise UsageError(
+            f"snaketrain play: error: {_count(len(names), 'snake name')} for "
+            f"{_count(args.snakes, 'snake')}; "
+            "give at most one name per snake"
+        )
+    names = [names[i % len(names)] for i in range(args.snakes)]
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
+    print(f"game: {args.size}x{args.size}, {_count(args.snakes, 'snake')}, seed {seed}")
+    record = play_game(
+        [scalar_policy(n) for n in names],
+        size=args.size,
+        seed=seed,
+        names=names,
+        max_turns=args.max_turns,
+    )
+    print("\n".join(describe(record)))
+    if args.replay:
+        try:
+            lines = write_replay(record, args.replay)
+        except OSError as err:
+            print(f"snaketrain play: error: cannot write the replay: {err}", file=sys.stderr)
+            return 1
+        print(f"replay: {args.replay} ({lines} lines)")
+    return 0
+
+
+# --- the table and the entry point -----------------------------------------------------------
+
+COMMANDS: dict[str, Command] = {
+    "play": Command("play one game between built-in snakes", add_play_arguments, run_play),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="snaketrain", description="Tunes Battlesnake heuristic weights.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, help=command.help, description=command.help)
+        command.add_arguments(p)
+        p.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and friends
+            return done.code if isinstance(done.code, int) else 0
+        if args.command is None:
+            raise UsageError(f"snaketrain: error: choose a command: {', '.join(COMMANDS)}")
+        return args.run(args)
+    except UsageError as err:
+        print(err, file=sys.stderr)
+        return 2
