@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import rng
-from .types import FIXED_BOARD_SIZES, MAX_FIXED_SNAKES, MAX_HEALTH, START_LENGTH, Board, Point, Snake
+from .types import (
+    FIXED_BOARD_SIZES,
+    MAX_FIXED_SNAKES,
+    MAX_HEALTH,
+    START_LENGTH,
+    Board,
+    Point,
+    Snake,
+)
 
 
 class StartError(ValueError):
