@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from snaketrain.rules import rng
+from snaketrain.rules.batched import BatchState
 from snaketrain.rules.types import DELTAS, MOVES, Board, Point
 
 
@@ -37,6 +38,29 @@ def random_safe(board: Board, snake_id: str, seed: int) -> str:
     index = [s.id for s in board.snakes].index(snake_id)
     h = rng.draw(seed, board.turn, rng.POLICY + index)
     return options[rng.below(h, len(options))]
+
+
+def safe_mask(state: BatchState) -> torch.Tensor:
+    """[B, S, 4]: the move stays on the board and avoids every body segment still there next
+    turn (tails move away unless stacked), as ``safe_moves`` decides."""
+    B, S, P = state.cnt.shape
+    occ = state.cnt.sum(1)  # [B, P] segments of living snakes
+    tails = state.tails()
+    stacked = (state.length >= 2) & (state.segment(state.length - 2) == tails)
+    leaving = (state.alive & ~stacked).long()
+    occ = occ.scatter_add(1, tails, -leaving)
+    blocked = (occ > 0) | state.geo.wall_mask(state.device)
+    nxt = (state.heads()[..., None] + state.geo.deltas(state.device)).clamp(0, P - 1)
+    return ~blocked.gather(1, nxt.reshape(B, -1)).reshape(B, S, 4)
+
+
+class RandomSafe:
+    """The batched ``random-safe`` snake."""
+
+    name = "random-safe"
+
+    def __call__(self, state: BatchState, mask: torch.Tensor) -> torch.Tensor:
+        return random_safe_batched(safe_mask(state), state.seed, state.turn)
 
 
 def random_safe_batched(safe: torch.Tensor, seed: torch.Tensor, turn: torch.Tensor) -> torch.Tensor:
