@@ -10,6 +10,7 @@ a command that fails at run time (a file it cannot write) exits 1. Never a trace
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import sys
 from collections.abc import Callable, Sequence
@@ -20,6 +21,9 @@ from snaketrain.rules.game import GameRecord, play_game
 from snaketrain.rules.replay import write_replay
 from snaketrain.rules.types import FIXED_BOARD_SIZES, MAX_FIXED_SNAKES
 from snaketrain.snake.registry import SCALAR_POLICIES, UnknownSnakeError, scalar_policy
+from snaketrain.snake.server import make_server
+from snaketrain.snake.server import run as run_server
+from snaketrain.snake.space import ConfigError
 
 
 class UsageError(Exception):
@@ -153,10 +157,45 @@ def run_play(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- serve -----------------------------------------------------------------------------------
+
+
+def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        default="config.yaml",
+        help="the snake's weights (default config.yaml); reloaded when the file changes",
+    )
+    p.add_argument("--port", type=int_in(0, 65535, "port"), default=8000, help="default 8000")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0: all)"
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        server = make_server(args.config, args.host, args.port)
+    except ConfigError as err:
+        raise UsageError(f"snaketrain serve: error: {err}") from None
+    except OSError as err:
+        print(
+            f"snaketrain serve: error: cannot listen on {args.host}:{args.port}: {err}",
+            file=sys.stderr,
+        )
+        return 1
+    run_server(server)
+    return 0
+
+
 # --- the table and the entry point -----------------------------------------------------------
 
 COMMANDS: dict[str, Command] = {
     "play": Command("play one game between built-in snakes", add_play_arguments, run_play),
+    "serve": Command(
+        "serve the tuned snake over the Battlesnake API", add_serve_arguments, run_serve
+    ),
 }
 
 

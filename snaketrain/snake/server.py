@@ -414,13 +414,17 @@ def make_server(
     return SnakeServer((host, port), live, max_body=max_body)
 
 
-def serve(config_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the snake of ``config_path`` until interrupted."""
-    server = make_server(config_path, host, port)
-    log.info("serving %s on %s (config %s)", config_path, server.url, server.live.current.version)
+def run(server: SnakeServer) -> None:
+    """Serve until interrupted, then release the port."""
+    log.info("serving %s on %s (%s)", server.live.path, server.url, server.live.current.version)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def serve(config_path: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the snake of ``config_path`` on ``host:port`` until interrupted."""
+    run(make_server(config_path, host, port))
