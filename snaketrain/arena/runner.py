@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from snaketrain.rules.batched import BatchState, Geometry, from_boards, ring_capacity, step_
-from snaketrain.rules.start import check_start, standard_start
+from snaketrain.rules.batched import BatchState, Geometry, ring_capacity, standard_starts, step_
+from snaketrain.rules.start import check_start
 from snaketrain.rules.types import Settings
 from snaketrain.snake.policy import BatchedPolicy
 
@@ -55,9 +55,8 @@ class GameResults:
 def _start_states(
     specs: Sequence[GameSpec], size: int, n_snakes: int, capacity: int, device: str
 ) -> BatchState:
-    ids = [f"snake-{i}" for i in range(n_snakes)]
-    boards = [standard_start(size, ids, spec.seed) for spec in specs]
-    return from_boards(boards, [s.seed for s in specs], device=device, capacity=capacity)
+    seeds = torch.tensor([s.seed for s in specs], dtype=torch.long)
+    return standard_starts(size, n_snakes, seeds, device=device, capacity=capacity)
 
 
 def run_games(

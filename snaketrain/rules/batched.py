@@ -24,9 +24,21 @@ from dataclasses import dataclass, fields, replace
 import torch
 
 from . import rng
-from .types import CAUSES, HAZARD, MAX_HEALTH, MOVES, Board, Point, Settings, Snake
+from .start import check_start
+from .types import (
+    CAUSES,
+    HAZARD,
+    MAX_HEALTH,
+    MOVES,
+    START_LENGTH,
+    Board,
+    Point,
+    Settings,
+    Snake,
+)
 
 C_NONE, C_HEALTH, C_WALL, C_SELF, C_SNAKE, C_HEAD, C_HAZARD = range(len(CAUSES))
+CNT_DTYPE = torch.int16
 assert CAUSES[C_HAZARD] == HAZARD
 
 
@@ -79,7 +91,7 @@ class BatchState:
     elim_turn: torch.Tensor  # [B, S] int64
     food: torch.Tensor  # [B, P] bool
     hazard: torch.Tensor  # [B, P] int64 hazard entries per cell (stacked hazards count)
-    cnt: torch.Tensor  # [B, S, P] int64 segments of each living snake per cell
+    cnt: torch.Tensor  # [B, S, P] int16 segments of each living snake per cell
     done: torch.Tensor  # [B] bool, game over (stays over)
 
     @property
@@ -164,7 +176,7 @@ def from_boards(
     elim_turn = torch.zeros(B, n, dtype=torch.long)
     food = torch.zeros(B, P, dtype=torch.bool)
     hazard = torch.zeros(B, P, dtype=torch.long)
-    cnt = torch.zeros(B, n, P, dtype=torch.long)
+    cnt = torch.zeros(B, n, P, dtype=CNT_DTYPE)
     for bi, board in enumerate(boards):
         ids = [s.id for s in board.snakes]
         for si, s in enumerate(board.snakes):
@@ -202,6 +214,94 @@ def from_boards(
     )
     state.done = _game_over(state)
     return _to(state, device)
+
+
+def _shuffle4(seed: torch.Tensor, k0: int) -> torch.Tensor:
+    """Fisher-Yates permutations of 0..3 per game, drawn as ``start._shuffle`` draws: [B, 4]."""
+    B = seed.shape[0]
+    perm = torch.arange(4, device=seed.device).repeat(B, 1)
+    rows = torch.arange(B, device=seed.device)
+    for i in range(3, 0, -1):
+        j = rng.below_t(rng.draw_t(seed, 0, rng.START, k0 + i), i + 1)
+        a, b = perm[:, i].clone(), perm[rows, j].clone()
+        perm[:, i] = b
+        perm[rows, j] = a
+    return perm
+
+
+def standard_starts(
+    size: int,
+    n_snakes: int,
+    seeds: torch.Tensor,
+    device: torch.device | str = "cpu",
+    capacity: int | None = None,
+) -> BatchState:
+    """Turn 0 of ``len(seeds)`` standard games, built directly as tensors: the same boards as
+    ``start.standard_start`` gives for each seed, without a Python loop over games."""
+    check_start(size, size, n_snakes)
+    seed = torch.as_tensor(seeds, dtype=torch.long).to(device) & rng.MASK32
+    geo, S, B = Geometry(size, size), n_snakes, seed.shape[0]
+    P, L = geo.cells, capacity or ring_capacity(geo)
+    mn, md, mx = 1, (size - 1) // 2, size - 2
+    corners = torch.tensor([[mn, mn], [mn, mx], [mx, mn], [mx, mx]], device=device)
+    cardinals = torch.tensor([[mn, md], [md, mn], [md, mx], [mx, md]], device=device)
+    c = corners[_shuffle4(seed, 0)]  # [B, 4, 2] (x, y)
+    d = cardinals[_shuffle4(seed, 8)]
+    corners_first = (rng.below_t(rng.draw_t(seed, 0, rng.START, 16), 2) == 0)[:, None, None]
+    points = torch.where(corners_first, torch.cat([c, d], 1), torch.cat([d, c], 1))[:, :S]
+    pos = (points[..., 1] + 1) * geo.wp + points[..., 0] + 1  # [B, S]
+    rows = torch.arange(B, device=device)
+
+    food = torch.zeros(B, P, dtype=torch.bool, device=device)
+    centre = torch.tensor([(size - 1) // 2, (size - 1) // 2], device=device)
+    if S <= 4 or size * size >= 11 * 11:
+        diag = torch.tensor([[-1, -1], [-1, 1], [1, -1], [1, 1]], device=device)
+        for i in range(S):
+            h = points[:, i]  # [B, 2]
+            p = h[:, None, :] + diag  # [B, 4, 2]
+            ppos = (p[..., 1] + 1) * geo.wp + p[..., 0] + 1
+            taken = food.gather(1, ppos) | (ppos[..., None] == pos[:, None, :]).any(-1)
+            hx, hy, cx, cy = h[:, 0:1], h[:, 1:2], centre[0], centre[1]
+            px, py = p[..., 0], p[..., 1]
+            away = (
+                ((px < hx) & (hx < cx))
+                | ((cx < hx) & (hx < px))
+                | ((py < hy) & (hy < cy))
+                | ((cy < hy) & (hy < py))
+            )
+            corner = ((px == 0) | (px == size - 1)) & ((py == 0) | (py == size - 1))
+            is_centre = (px == cx) & (py == cy)
+            ok = away & ~corner & ~is_centre & ~taken  # [B, 4]
+            n = ok.sum(1)
+            if bool((n == 0).any()):
+                raise ValueError(f"no room for initial food next to snake {i}")
+            k = rng.below_t(rng.draw_t(seed, 0, rng.START, 32 + i), n)
+            pick = (ok & (ok.long().cumsum(1) == (k + 1)[:, None])).long().argmax(1)
+            food[rows, ppos[rows, pick]] = True
+    food[:, geo.pos(Point(int(centre[0]), int(centre[1])))] = True
+
+    body = torch.zeros(B, S, L, dtype=torch.long, device=device)
+    body[:, :, :START_LENGTH] = pos[..., None]
+    cnt = torch.zeros(B, S, P, dtype=CNT_DTYPE, device=device)
+    cnt.scatter_(2, pos[..., None], START_LENGTH)
+    zeros = torch.zeros(B, S, dtype=torch.long, device=device)
+    return BatchState(
+        geo=geo,
+        seed=seed,
+        turn=torch.zeros(B, dtype=torch.long, device=device),
+        body=body,
+        head_ptr=zeros.clone(),
+        length=zeros + START_LENGTH,
+        health=zeros + MAX_HEALTH,
+        alive=torch.ones(B, S, dtype=torch.bool, device=device),
+        cause=zeros.clone(),
+        killer=zeros - 1,
+        elim_turn=zeros.clone(),
+        food=food,
+        hazard=torch.zeros(B, P, dtype=torch.long, device=device),
+        cnt=cnt,
+        done=torch.zeros(B, dtype=torch.bool, device=device),
+    )
 
 
 def _to(state: BatchState, device: torch.device | str) -> BatchState:
@@ -263,7 +363,7 @@ def _default_moves(state: BatchState, heads: torch.Tensor) -> torch.Tensor:
 
 def _add_cells(cnt: torch.Tensor, cells: torch.Tensor, amount: torch.Tensor) -> None:
     """cnt[b, s, cells[b, s]] += amount[b, s] for cnt: [B, S, P]."""
-    cnt.scatter_add_(2, cells[..., None], amount[..., None])
+    cnt.scatter_add_(2, cells[..., None], amount[..., None].to(cnt.dtype))
 
 
 def _move(state: BatchState, moves: torch.Tensor, active: torch.Tensor) -> torch.Tensor:
@@ -316,7 +416,7 @@ def _feed(state: BatchState, heads: torch.Tensor, live: torch.Tensor) -> None:
 def _spawn(
     state: BatchState, heads: torch.Tensor, settings: Settings, active_game: torch.Tensor
 ) -> None:
-    B, P = state.food.shape
+    P = state.food.shape[1]
     n_food = state.food.sum(1)
     need = (settings.minimum_food - n_food).clamp(min=0)
     if settings.food_spawn_chance > 0:
@@ -324,25 +424,25 @@ def _spawn(
         chance = (100 - roll < settings.food_spawn_chance).long()
         need = torch.where(n_food < settings.minimum_food, need, chance)
     need = torch.where(active_game, need, torch.zeros_like(need))
-    max_need = int(need.max()) if B else 0
-    if max_need == 0:
+    games = torch.nonzero(need).flatten()  # only these games spawn this turn
+    if len(games) == 0:
         return
-    alive = state.alive
-    occupied = ((state.cnt > 0) & alive[..., None]).any(1)  # [B, P]
-    occupied |= state.food | (state.hazard > 0) | state.geo.wall_mask(state.device)
-    near = (heads[..., None] + state.geo.deltas(state.device)).clamp(0, P - 1)  # [B, S, 4]
-    near_count = torch.zeros(B, P, dtype=torch.long, device=state.device)
-    near_count.scatter_add_(
-        1, near.reshape(B, -1), alive[..., None].expand(-1, -1, 4).reshape(B, -1).long()
-    )
-    free = ~occupied & (near_count == 0)
-    rows = torch.arange(B, device=state.device)
-    for k in range(max_need):
+    need, G = need[games], len(games)
+    alive = state.alive[games]  # [G, S]
+    occupied = ((state.cnt[games] > 0) & alive[..., None]).any(1)  # [G, P]
+    occupied |= state.food[games] | (state.hazard[games] > 0) | state.geo.wall_mask(state.device)
+    near = (heads[games][..., None] + state.geo.deltas(state.device)).clamp(0, P - 1)  # [G, S, 4]
+    near = torch.where(alive[..., None], near, 0)  # dead heads mark cell 0, a wall
+    occupied.scatter_(1, near.reshape(G, -1), True)
+    free = ~occupied
+    seed, turn = state.seed[games], state.turn[games]
+    rows = torch.arange(G, device=state.device)
+    for k in range(int(need.max())):
         n_free = free.sum(1)
         place = (need > k) & (n_free > 0)
-        target = rng.below_t(rng.draw_t(state.seed, state.turn, rng.SPAWN_PICK, k), n_free)
-        cell = (free & (free.long().cumsum(1) == (target + 1)[:, None])).long().argmax(1)
-        state.food[rows, cell] |= place
+        target = rng.below_t(rng.draw_t(seed, turn, rng.SPAWN_PICK, k), n_free)
+        cell = (free & (free.cumsum(1) == (target + 1)[:, None])).long().argmax(1)
+        state.food[games, cell] |= place
         free[rows, cell] &= ~place
 
 
@@ -407,11 +507,14 @@ def step_(state: BatchState, moves: torch.Tensor, settings: Settings) -> None:
     nxt = state.turn + 1
     heads = _move(state, moves, active)
     state.health = state.health - active.long()
-    _hazards(state, heads, settings, nxt, active)
+    if bool(state.hazard.any()):
+        _hazards(state, heads, settings, nxt, active)
     _feed(state, heads, active)
     _spawn(state, heads, settings, playing)
     _collisions(state, heads, nxt, active)
-    state.cnt *= state.alive[..., None]
+    died = active & ~state.alive
+    if bool(died.any()):
+        state.cnt[died] = 0
     state.turn = torch.where(playing, nxt, state.turn)
     state.done = state.done | _game_over(state)
 

@@ -170,3 +170,12 @@ def test_every_cause_occurs_in_matching_games() -> None:
     _, solo_causes = run_differential(solo, seeds[:20], Settings(0, 0, 14))
     assert "out-of-health" in solo_causes
     assert set(CAUSES) - {"hazard"} <= causes | solo_causes
+
+
+@pytest.mark.parametrize("size", [7, 11, 19])
+@pytest.mark.parametrize("n", range(1, 9))
+def test_batched_standard_starts_equal_reference_starts(size: int, n: int) -> None:
+    seeds = [size * 1000 + n * 100 + g for g in range(60)]
+    batched = bt.standard_starts(size, n, torch.tensor(seeds))
+    want = [reference_snapshot(standard_start(size, [f"s{i}" for i in range(n)], s)) for s in seeds]
+    assert snapshot(batched) == want
