@@ -1,0 +1,417 @@
+"""Matches: a candidate snake against one or more opponents, in pairs of games on common seeds.
+
+Pairs. Pair ``i`` is played on seed ``rng.game_seed(master_seed, i)`` against every
+opponent, twice: in game A the candidate sits in seat 0; game B is game A with the seats
+rotated by ``players // 2``, so the candidate sits in seat ``players // 2``. In a duel that is
+the plain swap of the two start points. In a 4-snake game the candidate moves from seat 0 to
+seat 2 and every opponent moves two seats on: each snake gets a different start point, and
+the candidate keeps a start of the same kind (the standard start gives the first four seats
+all corners or all mid-edges). The opponent of a row fills every other seat (a 4-snake row is
+the candidate against three copies of that opponent); a gauntlet is one row per opponent.
+
+Scores, from the candidate's view. A snake *outlasts* another when it was eliminated on a
+later turn or is still alive at the end (the winner, or a survivor at ``max_turns``); two
+snakes eliminated on the same turn, or both alive at the cap, are level. The candidate's
+points are the opponents it outlasted plus half the ones it is level with, out of
+``players - 1``:
+
+- win (1): more than half the points: in a duel, the candidate is the winner; in a 4-snake
+  game, the candidate outlasted at least two of the three opponents (the winner, and the
+  runner-up outright);
+- draw (0.5): exactly half: in a duel, both eliminated on the same turn or both alive at
+  ``max_turns``; in a 4-snake game, e.g. outlasting one opponent and level with two;
+- loss (0): less than half.
+
+Why not "a 4-snake win is being the last one standing": against three equal snakes that wins
+a quarter of the games, so an equally strong candidate would read about -190 Elo and an SPRT
+around 0 Elo could never pass. The "top half of the field" rule gives an equal candidate a
+score of one half by symmetry (exactly so unless three snakes are eliminated on one turn),
+and it is the plain duel rule when ``players`` is 2.
+
+Determinism and shards. Every random choice of a game comes from its seed, so a pair's
+result does not depend on batch, device or process. ``shard k of n`` plays the pairs ``i``
+with ``i % n == k``; :meth:`MatchResult.merge` of all shards equals the single run exactly.
+
+Seeds that decide never report. Deciding games (SPRT, fixed-N) use pair indices below
+``REMEASURE_BASE`` = 2**31; :func:`remeasure` plays pair indices from ``REMEASURE_BASE`` on.
+For a fixed master seed ``game_seed`` is a bijection of the index (mod 2**32), so the
+remeasured seeds are disjoint from every deciding seed of that master seed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from snaketrain.arena.result import SURVIVED, MatchResult, OpponentRecord, Verdict
+from snaketrain.arena.runner import GameResults, GameSpec, run_games
+from snaketrain.arena.sprt import Sprt
+from snaketrain.arena.stats import elo_pentanomial, pentanomial
+from snaketrain.rules import rng
+from snaketrain.rules.types import CAUSES, Settings
+from snaketrain.snake.policy import BatchedPolicy
+
+#: First pair index of :func:`remeasure`; deciding games use indices below it.
+REMEASURE_BASE = 2**31
+
+#: Plays the given pair indices and returns their result (see ``LocalPlayer``, ``ShardPool``).
+PlayPairs = Callable[[Sequence[int]], MatchResult]
+
+
+@dataclass(frozen=True)
+class MatchSetup:
+    """How the games of a match are played (everything except the snakes)."""
+
+    players: int = 2  # snakes per game: 2 (duel) or 4
+    size: int = 11
+    master_seed: int = 0
+    max_turns: int = 1000
+    settings: Settings = field(default_factory=Settings)
+    batch_size: int = 1024  # games in flight at once
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.players not in (2, 4):
+            raise ValueError(f"players must be 2 or 4, got {self.players}")
+
+
+def pair_seats(players: int, opponent: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Seats of games A and B of a pair: policy 0 is the candidate, ``opponent`` the rest."""
+    game_a = (0,) + (opponent,) * (players - 1)
+    shift = players // 2
+    game_b = tuple(game_a[(s - shift) % players] for s in range(players))
+    return game_a, game_b
+
+
+def shard_pairs(pairs: Sequence[int], shard: int, shards: int) -> list[int]:
+    """The pairs of shard ``shard`` of ``shards``: those with ``i % shards == shard``."""
+    if not 0 <= shard < shards:
+        raise ValueError(f"need 0 <= shard < shards, got shard {shard} of {shards}")
+    return [i for i in pairs if i % shards == shard]
+
+
+def _specs(setup: MatchSetup, n_opponents: int, pairs: Sequence[int]) -> list[GameSpec]:
+    """Order: pair, then opponent, then game A, B."""
+    seats = [pair_seats(setup.players, j + 1) for j in range(n_opponents)]
+    return [
+        GameSpec(rng.game_seed(setup.master_seed, i), s)
+        for i in pairs
+        for a_b in seats
+        for s in a_b
+    ]
+
+
+def candidate_scores(games: GameResults) -> np.ndarray:
+    """The candidate's (policy 0) score in each game: 1, 0.5 or 0 (rules in the docstring)."""
+    rows = np.arange(len(games))
+    seat = np.argmax(games.seats == 0, axis=1)  # [N]
+    # end: [N, S] turn a snake was eliminated; still alive at the end = turns + 1
+    end = np.where(games.cause == 0, games.turns[:, None] + 1, games.elim_turn)
+    mine = end[rows, seat][:, None]  # [N, 1]
+    others = games.seats != 0  # [N, S]
+    points = ((mine > end) & others).sum(1) + 0.5 * ((mine == end) & others).sum(1)
+    half = (games.seats.shape[1] - 1) / 2.0
+    return np.where(points > half, 1.0, np.where(points == half, 0.5, 0.0))
+
+
+def _record(name: str, games: GameResults, scores: np.ndarray) -> OpponentRecord:
+    """Counts of one opponent's games, given in pair order (A, B, A, B, ...)."""
+    is_cand = games.seats == 0  # [N, S]
+    causes = [CAUSES[c] or SURVIVED for c in games.cause.ravel()]
+    cand = Counter(c for c, me in zip(causes, is_cand.ravel(), strict=True) if me)
+    opp = Counter(c for c, me in zip(causes, is_cand.ravel(), strict=True) if not me)
+    ptnml = pentanomial(scores.reshape(-1, 2).tolist())
+    return OpponentRecord(
+        opponent=name,
+        wins=int((scores == 1.0).sum()),
+        draws=int((scores == 0.5).sum()),
+        losses=int((scores == 0.0).sum()),
+        pentanomial=tuple(ptnml),  # type: ignore[arg-type]
+        lengths=dict(sorted(Counter(int(t) for t in games.turns).items())),
+        turn_limit=int(games.turn_limit.sum()),
+        candidate_causes=dict(sorted(cand.items())),
+        opponent_causes=dict(sorted(opp.items())),
+    )
+
+
+def play_pairs(
+    candidate: BatchedPolicy,
+    opponents: Sequence[BatchedPolicy],
+    setup: MatchSetup,
+    pairs: Sequence[int],
+    progress: Callable[[int], None] | None = None,
+    names: Sequence[str] | None = None,
+) -> MatchResult:
+    """Play pairs ``pairs`` (indices) of ``candidate`` against every opponent.
+
+    ``names``: the candidate's and the opponents' labels (default: each policy's ``name``).
+    ``progress(k)`` is called with the number of games just finished.
+    """
+    if not opponents:
+        raise ValueError("a match needs at least one opponent")
+    labels = list(names) if names is not None else [p.name for p in (candidate, *opponents)]
+    if len(labels) != len(opponents) + 1:
+        raise ValueError(f"need {len(opponents) + 1} names, got {len(labels)}")
+    pairs = sorted(pairs)
+    if len(set(pairs)) != len(pairs) or (pairs and not 0 <= pairs[0] <= pairs[-1] < 2**32):
+        raise ValueError("pair indices must be distinct integers in 0..2**32-1")
+    n_opp = len(opponents)
+    rows = [OpponentRecord.empty(labels[j + 1]) for j in range(n_opp)]
+    if pairs:
+        games = run_games(
+            _specs(setup, n_opp, pairs),
+            [candidate, *opponents],
+            size=setup.size,
+            settings=setup.settings,
+            batch_size=setup.batch_size,
+            device=setup.device,
+            max_turns=setup.max_turns,
+            progress=progress,
+        )
+        scores = candidate_scores(games)
+        # game g = (pair p, opponent j, A/B) at g = (p * n_opp + j) * 2 + ab
+        for j in range(n_opp):
+            index = (np.arange(len(pairs))[:, None] * n_opp + j) * 2 + np.arange(2)
+            index = index.ravel()
+            part = GameResults(
+                *(getattr(games, f)[index] for f in GameResults.__dataclass_fields__)
+            )
+            rows[j] = _record(labels[j + 1], part, scores[index])
+    return MatchResult(
+        candidate=labels[0],
+        opponents=tuple(labels[1:]),
+        players=setup.players,
+        size=setup.size,
+        master_seed=setup.master_seed,
+        max_turns=setup.max_turns,
+        settings=asdict(setup.settings),
+        pairs=tuple(pairs),
+        rows=tuple(rows),
+    )
+
+
+def play_match(
+    candidate: BatchedPolicy,
+    opponents: Sequence[BatchedPolicy],
+    setup: MatchSetup,
+    n_pairs: int,
+    shard: int = 0,
+    shards: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> MatchResult:
+    """Pairs ``0..n_pairs-1`` (``2 * n_pairs`` games per opponent), or shard ``shard`` of
+    ``shards`` of them. Merging all shards gives exactly the ``shards=1`` result."""
+    return play_pairs(
+        candidate, opponents, setup, shard_pairs(range(n_pairs), shard, shards), progress
+    )
+
+
+@dataclass
+class LocalPlayer:
+    """Plays pairs in this process: the ``PlayPairs`` of :func:`sprt_match` and friends."""
+
+    candidate: BatchedPolicy
+    opponents: Sequence[BatchedPolicy]
+    setup: MatchSetup
+    progress: Callable[[int], None] | None = None
+    names: Sequence[str] | None = None
+
+    def __call__(self, pairs: Sequence[int]) -> MatchResult:
+        return play_pairs(
+            self.candidate, self.opponents, self.setup, pairs, self.progress, self.names
+        )
+
+
+# --- shards in local processes ---------------------------------------------------------------
+
+#: Builds a policy from a picklable reference (a built-in name or a config path).
+Build = Callable[[str], BatchedPolicy]
+
+
+def _init_worker() -> None:
+    torch.set_num_threads(1)
+
+
+def _play_shard(
+    build: Build,
+    refs: Sequence[str],
+    names: Sequence[str],
+    setup: MatchSetup,
+    pairs: Sequence[int],
+    progress_queue: queue.Queue[int] | None,
+) -> MatchResult:
+    policies = [build(r) for r in refs]
+    report = progress_queue.put if progress_queue is not None else None
+    return play_pairs(policies[0], policies[1:], setup, pairs, report, names)
+
+
+class ShardPool:
+    """Plays pairs split into ``shards`` shards (``i % shards``) in local spawned processes,
+    each with one torch thread, and merges them: a ``PlayPairs``. Use as a context manager.
+
+    ``build`` must be picklable (a module-level function); ``refs`` are the candidate's and
+    the opponents' references passed to it, ``names`` their labels.
+    """
+
+    def __init__(
+        self,
+        build: Build,
+        refs: Sequence[str],
+        names: Sequence[str],
+        setup: MatchSetup,
+        shards: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        if shards < 1:
+            raise ValueError(f"shards must be >= 1, got {shards}")
+        self.build, self.refs, self.names = build, list(refs), list(names)
+        self.setup, self.shards, self.progress = setup, shards, progress
+        ctx = multiprocessing.get_context("spawn")
+        self._manager = ctx.Manager()
+        self._queue: queue.Queue[int] | None = self._manager.Queue() if progress else None
+        self._pool = ProcessPoolExecutor(shards, mp_context=ctx, initializer=_init_worker)
+
+    def __call__(self, pairs: Sequence[int]) -> MatchResult:
+        futures: list[Future[MatchResult]] = [
+            self._pool.submit(
+                _play_shard,
+                self.build,
+                self.refs,
+                self.names,
+                self.setup,
+                shard_pairs(pairs, k, self.shards),
+                self._queue,
+            )
+            for k in range(self.shards)
+        ]
+        while not all(f.done() for f in futures):
+            self._drain(0.1)
+        self._drain(0.0)
+        return MatchResult.merge(f.result() for f in futures)
+
+    def _drain(self, wait: float) -> None:
+        if self._queue is None or self.progress is None:
+            time.sleep(wait)
+            return
+        try:
+            self.progress(self._queue.get(timeout=wait) if wait else self._queue.get_nowait())
+            while True:
+                self.progress(self._queue.get_nowait())
+        except queue.Empty:
+            pass
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+        self._manager.shutdown()
+
+    def __enter__(self) -> ShardPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def shard_pool(
+    build: Build,
+    refs: Sequence[str],
+    names: Sequence[str],
+    setup: MatchSetup,
+    shards: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ShardPool]:
+    pool = ShardPool(build, refs, names, setup, shards, progress)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def sprt_match(
+    play: PlayPairs,
+    sprt: Sprt,
+    batch_pairs: int = 32,
+    max_pairs: int = 10_000,
+    first_pair: int = 0,
+) -> Verdict:
+    """Play batches of ``batch_pairs`` pairs (indices from ``first_pair`` on) and update the
+    SPRT on the total pentanomial after every batch; stop at accept, reject or ``max_pairs``
+    pairs ("inconclusive": not accepted). Deterministic for a master seed: batch ``b`` plays
+    pairs ``first_pair + b * batch_pairs ..``, whatever the sharding."""
+    if batch_pairs < 1 or max_pairs < 1:
+        raise ValueError(
+            f"need batch_pairs >= 1 and max_pairs >= 1, got {batch_pairs}, {max_pairs}"
+        )
+    if first_pair < 0 or first_pair + max_pairs > REMEASURE_BASE:
+        raise ValueError("deciding pairs must lie below REMEASURE_BASE (2**31)")
+    result: MatchResult | None = None
+    done, batches = 0, []
+    status = "continue"
+    while status == "continue":
+        n = min(batch_pairs, max_pairs - done)
+        part = play(range(first_pair + done, first_pair + done + n))
+        result = part if result is None else MatchResult.merge([result, part])
+        done += n
+        batches.append(done)
+        status = sprt.status(list(result.total.pentanomial), pairs_cap=max_pairs)
+    assert result is not None
+    return Verdict(
+        mode="sprt",
+        status=status,  # type: ignore[arg-type]
+        result=result,
+        sprt=asdict(sprt),
+        llr=sprt.llr(list(result.total.pentanomial)),
+        batches=batches,
+    )
+
+
+def fixed_match(
+    play: PlayPairs,
+    games: int,
+    min_elo: float = 0.0,
+    confidence: float = 0.95,
+    first_pair: int = 0,
+) -> Verdict:
+    """The old fixed-N test made honest: play ``games`` games per opponent (``games / 2``
+    pairs) and accept only when the whole Elo interval (total, paired) is at or above
+    ``min_elo``; "reject" when it lies wholly below, otherwise "inconclusive"."""
+    if games < 2 or games % 2:
+        raise ValueError(f"games must be an even number >= 2 (pairs of games), got {games}")
+    if first_pair < 0 or first_pair + games // 2 > REMEASURE_BASE:
+        raise ValueError("deciding pairs must lie below REMEASURE_BASE (2**31)")
+    result = play(range(first_pair, first_pair + games // 2))
+    elo = elo_pentanomial(result.total.pentanomial, confidence)
+    status = "accept" if elo.low >= min_elo else "reject" if elo.high < min_elo else "inconclusive"
+    return Verdict(
+        mode="fixed", status=status, result=result, min_elo=min_elo, confidence=confidence
+    )
+
+
+def remeasure(play: PlayPairs, pairs: int, deciding: MatchResult | None = None) -> MatchResult:
+    """Strength of a config from ``pairs`` fresh pairs that decided nothing.
+
+    Plays pair indices ``REMEASURE_BASE ..``: with the master seed of the deciding games
+    their seeds are disjoint from every deciding seed (see the module docstring). Pass the
+    deciding result to have that checked.
+    """
+    if pairs < 1:
+        raise ValueError(f"pairs must be >= 1, got {pairs}")
+    result = play(range(REMEASURE_BASE, REMEASURE_BASE + pairs))
+    if deciding is not None:
+        if deciding.master_seed != result.master_seed:
+            raise ValueError("remeasure with the master seed of the deciding games")
+        if deciding.pairs and max(deciding.pairs) >= REMEASURE_BASE:
+            raise ValueError("the deciding result already holds remeasure pairs")
+    return result
