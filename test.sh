@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set everything up, then run the whole test suite (slow tests included). Extra arguments go to
+# pytest. Exits non-zero when a test fails or when no test ran at all.
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup.sh
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest "$@"
