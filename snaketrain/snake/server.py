@@ -38,6 +38,7 @@ from snaketrain.rules.api import BoardError, board_from_api
 from snaketrain.rules.types import Board
 
 from .policy import BatchedPolicy, decide
+from .random_safe import RandomSafe
 from .space import Config, ConfigError, config_hash, load_config
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,6 @@ def make_policy(config: Config) -> BatchedPolicy:
     except ModuleNotFoundError as err:
         if err.name != f"{__package__}.heuristic":
             raise
-        from .random_safe import RandomSafe
-
         log.warning("snaketrain.snake.heuristic is not available; serving random-safe")
         return RandomSafe()
     return HeuristicPolicy(config)
@@ -384,8 +383,17 @@ class SnakeHandler(BaseHTTPRequestHandler):
         if path == "/start":
             log.info("game %s started (config %s)", move.game_id, self.server.live.current.hash)
             return 200, {}
+        return 200, {"move": self.decide(move), "shout": ""}
+
+    def decide(self, move: MoveRequest) -> str:
+        """The live policy's move; if the policy fails (a bug), a random safe move, so the
+        game goes on while the traceback is logged."""
         loaded = self.server.live.current
-        return 200, {"move": decide(loaded.policy, move.board, move.you, move.seed), "shout": ""}
+        try:
+            return decide(loaded.policy, move.board, move.you, move.seed)
+        except Exception:
+            log.exception("policy of config %s failed; playing random-safe", loaded.hash[:12])
+            return decide(RandomSafe(), move.board, move.you, move.seed)
 
     def admin_reload(self) -> tuple[int, Mapping[str, Any]]:
         client = self.client_address[0]
