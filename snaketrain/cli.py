@@ -189,12 +189,51 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- status ----------------------------------------------------------------------------------
+
+
+def add_status_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--results",
+        metavar="DIR",
+        default="nn_training_results",
+        help="the training results folder (default nn_training_results)",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="where to write the plot of strength over iterations (default DIR/status.png)",
+    )
+    p.add_argument("--repo", metavar="PATH", default=".", help="the git repository (default .)")
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from snaketrain.status import plot_strength, status_report
+    from snaketrain.trainlog import LOG_NAME, TrainingLog, TrainingLogError
+
+    try:
+        print(status_report(args.results, args.repo), end="")
+        entries = TrainingLog(f"{args.results}/{LOG_NAME}").entries()
+        if entries:
+            png = plot_strength(entries, args.plot or f"{args.results}/status.png")
+            print(f"plot: {png}")
+    except (TrainingLogError, OSError) as err:
+        print(f"snaketrain status: error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # --- the table and the entry point -----------------------------------------------------------
 
 COMMANDS: dict[str, Command] = {
     "play": Command("play one game between built-in snakes", add_play_arguments, run_play),
     "serve": Command(
         "serve the tuned snake over the Battlesnake API", add_serve_arguments, run_serve
+    ),
+    "status": Command(
+        "show training progress and plot strength over iterations",
+        add_status_arguments,
+        run_status,
     ),
 }
 

@@ -1,0 +1,203 @@
+"""``snaketrain status``: where training stands, read from the results folder and git alone.
+
+No Prefect needed: the report comes from ``training_log.jsonl`` (see ``trainlog``), the
+pending file of ``gitops`` and the repository's history of ``config.yaml``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from snaketrain.arena.stats import wilson_interval
+from snaketrain.gitops import PENDING_NAME, PendingCommits, open_repo
+from snaketrain.trainlog import (
+    DEFAULT_STAGNATION_LIMIT,
+    LOG_NAME,
+    LogEntry,
+    TrainingLog,
+    iterations_since_improvement,
+    stagnation_warning,
+)
+
+RECENT = 10
+
+
+def _pct(x: float) -> str:
+    return "-" if math.isnan(x) else f"{100.0 * x:.2f}%"
+
+
+def _signed(x: float, digits: int = 1) -> str:
+    return "-" if math.isnan(x) else f"{x:+.{digits}f}"
+
+
+def _changes(entry: LogEntry, width: int = 48) -> str:
+    text = ", ".join(f"{c['key']}={c['new']}" for c in entry.changes) or "-"
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def recent_table(entries: Sequence[LogEntry], n: int = RECENT) -> str:
+    """The last ``n`` iterations, one line each, newest last."""
+    header = (
+        f"{'iter':>6}  {'time (UTC)':<19}  {'win':>7}  {'best':>7}  {'games':>6}  "
+        f"{'elo':>7}  {'± ci':>6}  {'llr':>6}  {'result':<8}  {'advisor':<8}  changes"
+    )
+    rows = [header]
+    for e in entries[-n:]:
+        low, high = e.elo_ci
+        half = (high - low) / 2.0
+        rows.append(
+            f"{e.iteration:>6}  {e.timestamp.replace('T', ' ').rstrip('Z'):<19}  "
+            f"{_pct(e.win_rate):>7}  {_pct(e.best_win_rate):>7}  {e.games:>6}  "
+            f"{_signed(e.elo):>7}  {'-' if math.isnan(half) else f'{half:.1f}':>6}  "
+            f"{_signed(e.llr, 2):>6}  {'ACCEPTED' if e.accepted else 'rejected':<8}  "
+            f"{e.advisor:<8}  {_changes(e)}"
+        )
+    return "\n".join(rows)
+
+
+def _git_lines(repo_path: str | Path, results_dir: Path) -> list[str]:
+    lines: list[str] = []
+    repo = open_repo(repo_path)
+    if repo is None:
+        lines.append(f"git: {repo_path} is not a git repository")
+    else:
+        try:
+            last = repo.git.log("-1", "--format=%h %s (%cr)", "--", "config.yaml")
+        except Exception:  # noqa: BLE001 - an unborn branch or a broken repo: just say so
+            last = ""
+        lines.append(f"git: config.yaml last committed: {last or 'never'}")
+    try:
+        state = PendingCommits(results_dir / PENDING_NAME).load()
+    except ValueError as e:
+        return [*lines, f"git: {e}"]
+    if state.config_text is not None:
+        lines.append(
+            f"git: {len(state.messages)} improvement(s) waiting to be committed "
+            f"(see {results_dir / PENDING_NAME})"
+        )
+    if state.push_branch is not None:
+        lines.append(f"git: branch {state.push_branch} waiting to be pushed")
+    return lines
+
+
+def status_report(
+    results_dir: str | Path,
+    repo_path: str | Path = ".",
+    stagnation_limit: int = DEFAULT_STAGNATION_LIMIT,
+) -> str:
+    """The status text: iteration, best strength with interval, improvements, recent table."""
+    results_dir = Path(results_dir)
+    entries = TrainingLog(results_dir / LOG_NAME).entries()
+    if not entries:
+        return f"no iterations logged yet in {results_dir / LOG_NAME}\n"
+    last = entries[-1]
+    accepted = [e for e in entries if e.accepted]
+    since = iterations_since_improvement(entries)
+    if last.best_ci is not None:
+        interval = f"[{_pct(last.best_ci[0])}, {_pct(last.best_ci[1])}]"
+    else:
+        interval = "(no interval logged)"
+    lines = [
+        f"training log: {results_dir / LOG_NAME}",
+        f"iteration: {last.iteration} (at {last.timestamp}, {last.duration_s:.1f} s)",
+        f"best config: win rate {_pct(last.best_win_rate)} {interval}, re-measured",
+        f"improvements: {len(accepted)}"
+        + (f" (last at iteration {accepted[-1].iteration})" if accepted else ""),
+        f"iterations since the last improvement: {since}",
+        f"games played: {sum(e.games for e in entries)}",
+    ]
+    if accepted:
+        a = accepted[-1]
+        half = (a.elo_ci[1] - a.elo_ci[0]) / 2.0
+        lines.append(
+            f"last accepted change: Elo {_signed(a.elo)} ± {half:.1f}, LLR {_signed(a.llr, 2)} "
+            f"({_changes(a, 80)})"
+        )
+    warning = stagnation_warning(since, stagnation_limit)
+    if warning:
+        lines.append(f"WARNING: {warning}")
+    lines += _git_lines(repo_path, results_dir)
+    lines += ["", f"last {min(RECENT, len(entries))} iterations:", recent_table(entries)]
+    return "\n".join(lines) + "\n"
+
+
+def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
+    """A PNG of strength over iterations; written atomically, returns its path.
+
+    The incumbent's re-measured win rate as a line (with its interval as a band where
+    logged), each candidate's deciding win rate as a dot with its Wilson interval as a light
+    band, accepted iterations marked with green triangles.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    png_path = Path(png_path)
+    fig = Figure(figsize=(10, 5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    its = [e.iteration for e in entries]
+    cand = [100.0 * e.win_rate for e in entries]
+    bounds = [
+        wilson_interval(min(max(e.win_rate, 0.0), 1.0), e.games)
+        if e.games and not math.isnan(e.win_rate)
+        else (math.nan, math.nan)
+        for e in entries
+    ]
+    ax.fill_between(
+        its,
+        [100 * lo for lo, _ in bounds],
+        [100 * hi for _, hi in bounds],
+        color="tab:gray",
+        alpha=0.15,
+        linewidth=0,
+        label="candidate 95% interval",
+    )
+    ax.scatter(its, cand, s=8, color="tab:gray", label="candidate win rate")
+    ax.plot(
+        its,
+        [100.0 * e.best_win_rate for e in entries],
+        color="tab:blue",
+        label="best config (re-measured)",
+    )
+    if any(e.best_ci is not None for e in entries):
+        band = [e.best_ci or [math.nan, math.nan] for e in entries]
+        ax.fill_between(
+            its,
+            [100 * b[0] for b in band],
+            [100 * b[1] for b in band],
+            color="tab:blue",
+            alpha=0.2,
+            linewidth=0,
+            label="best 95% interval",
+        )
+    acc = [e for e in entries if e.accepted]
+    ax.scatter(
+        [e.iteration for e in acc],
+        [100.0 * e.win_rate for e in acc],
+        marker="^",
+        s=60,
+        color="tab:green",
+        zorder=3,
+        label="accepted",
+    )
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("win rate (%)")
+    ax.set_title("snaketrain: strength over iterations")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".png", dir=png_path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png")
+        os.replace(tmp, png_path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return png_path
