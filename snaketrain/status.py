@@ -129,9 +129,9 @@ def status_report(
 def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
     """A PNG of strength over iterations; written atomically, returns its path.
 
-    The incumbent's re-measured win rate as a line (with its interval as a band where
-    logged), each candidate's deciding win rate as a dot with its Wilson interval as a light
-    band, accepted iterations marked with green triangles.
+    The incumbent's re-measured win rate as a step line (with its interval as a band where
+    logged), each candidate's deciding win rate as a dot with its Wilson interval as an error
+    bar, accepted iterations marked with green triangles.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -148,19 +148,24 @@ def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
         else (math.nan, math.nan)
         for e in entries
     ]
-    ax.fill_between(
+    ax.errorbar(
         its,
-        [100 * lo for lo, _ in bounds],
-        [100 * hi for _, hi in bounds],
+        cand,
+        yerr=[
+            [c - 100 * lo for c, (lo, _) in zip(cand, bounds, strict=True)],
+            [100 * hi - c for c, (_, hi) in zip(cand, bounds, strict=True)],
+        ],
+        fmt="o",
+        markersize=3,
         color="tab:gray",
-        alpha=0.15,
-        linewidth=0,
-        label="candidate 95% interval",
+        ecolor="lightgray",
+        elinewidth=1,
+        label="candidate win rate (95% interval)",
     )
-    ax.scatter(its, cand, s=8, color="tab:gray", label="candidate win rate")
     ax.plot(
         its,
         [100.0 * e.best_win_rate for e in entries],
+        drawstyle="steps-post",
         color="tab:blue",
         label="best config (re-measured)",
     )
@@ -170,6 +175,7 @@ def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
             its,
             [100 * b[0] for b in band],
             [100 * b[1] for b in band],
+            step="post",
             color="tab:blue",
             alpha=0.2,
             linewidth=0,
