@@ -332,6 +332,8 @@ def commit_config(
 
 def _combined_message(messages: Sequence[str]) -> str:
     """The latest message, plus the titles of earlier improvements it also contains."""
+    if not messages:
+        return f"{TITLE_PREFIX}\n"
     latest = messages[-1]
     earlier = [m.splitlines()[0] for m in messages[:-1]]
     if not earlier:
@@ -439,9 +441,15 @@ def publish_config(
     stood in the way, and :func:`retry_pending` commits it once that is resolved.
     """
     store = PendingCommits(pending_path)
-    state = store.load()
+    try:
+        state = store.load()
+    except ValueError as e:  # unreadable: keep it for a look, start afresh
+        aside = store.path.with_name(store.path.name + ".corrupt")
+        os.replace(store.path, aside)
+        log.warning("%s; moved to %s", e, aside)
+        state = PendingState()
     store.save(replace(state, config_text=config_text, messages=[*state.messages, message]))
-    outcome = _flush(repo_path, config_path, store, push, remote)
+    outcome = _safe_flush(repo_path, config_path, store, push, remote)
     assert outcome is not None  # a config was pending
     level = (
         logging.INFO
@@ -465,7 +473,27 @@ def retry_pending(
     state = store.load()
     if state.config_text is None and (state.push_branch is None or not push):
         return None
-    return _flush(repo_path, config_path, store, push, remote)
+    return _safe_flush(repo_path, config_path, store, push, remote)
+
+
+def _safe_flush(
+    repo_path: str | Path,
+    config_path: str | Path,
+    pending: PendingCommits,
+    push: bool,
+    remote: str | None,
+) -> CommitOutcome | None:
+    """``_flush``, with file system and git failures as an ``error`` outcome (the pending
+    file already holds the work, so training goes on and the next iteration retries)."""
+    try:
+        return _flush(repo_path, config_path, pending, push, remote)
+    except (OSError, git.GitError, ValueError) as e:
+        return CommitOutcome(
+            "error",
+            f"cannot commit the improvement ({type(e).__name__}: {e}); "
+            f"it is kept in {pending.path} and retried later",
+            pending_commit=True,
+        )
 
 
 def has_pending(pending_path: str | Path) -> bool:

@@ -247,3 +247,21 @@ def test_an_unchanged_config_is_not_committed(tmp_path: Path) -> None:
     outcome = publish(repo, dump_config(default_config()))
     assert outcome.status == "skipped" and "unchanged" in outcome.message
     assert git(repo, "rev-parse", "HEAD") == head and not has_pending(tmp_path / "pending.json")
+
+
+def test_an_unreadable_pending_file_is_moved_aside(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (tmp_path / "pending.json").write_text("{not json")
+    assert publish(repo, improved()).status == "committed"
+    assert (tmp_path / "pending.json.corrupt").read_text() == "{not json"
+
+
+def test_a_git_failure_is_an_error_and_the_improvement_stays_pending(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (repo / ".git" / "index.lock").write_text("")  # another git command is running
+    outcome = publish(repo, improved())
+    assert outcome.status == "error" and outcome.pending_commit
+    assert "git commit failed" in outcome.message and "committed later" in outcome.message
+    (repo / ".git" / "index.lock").unlink()
+    done = retry_pending(repo, repo / "config.yaml", pending_path=tmp_path / "pending.json")
+    assert done is not None and done.status == "committed", done.message
