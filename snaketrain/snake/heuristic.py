@@ -1,0 +1,180 @@
+"""The tunable snake: every move scored by the weighted features that ``config.yaml`` names.
+
+``score_rows`` implements each ``Param.meaning`` of ``space.SPACE`` on rows of ``features``;
+``HeuristicPolicy`` plays the best-scoring safe move, searching ahead (``lookahead``) as the
+``search.*`` and ``hybrid.*`` keys say, ties broken with the game's seeded draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from snaketrain.rules.batched import BatchState
+
+from .features import FloodResult, RowView, cell_xy, flood, move_rows, node_areas
+from .random_safe import random_safe_batched
+from .space import Config
+
+NEG = -1e9
+"""Score of a move that dies at once (worse than any searched outcome)."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The config as plain numbers, read once per policy."""
+
+    c: dict[str, float]
+
+    @staticmethod
+    def of(config: Config) -> Weights:
+        return Weights({k: float(v) for k, v in config.items() if not isinstance(v, str)})
+
+    def __getitem__(self, key: str) -> float:
+        return self.c[key]
+
+
+def score_rows(view: RowView, w: Weights) -> torch.Tensor:
+    """``[N]`` float64 heuristic score of each row's move (NEG where the move dies at once)."""
+    geo = view.geo
+    res = _flood_live(view)
+    cells = float(geo.width * geo.height)
+    f64 = torch.float64
+    area = res.area[:, 0].to(f64)
+    me_len = view.length[:, 0].to(f64)
+    enemy = view.src_alive.clone()
+    enemy[:, 0] = False
+    x, y = cell_xy(view.src, geo)
+    hx, hy = x[:, 0], y[:, 0]
+    dist = (x - hx[:, None]).abs() + (y - hy[:, None]).abs()  # [N, K]
+    longer = enemy & (view.length >= view.length[:, :1])
+    shorter = enemy & (view.length < view.length[:, :1])
+
+    bonus = w["weights.space"] * area / cells
+    # food, with urgency from health before the move
+    hp = view.health
+    urgency = torch.full(hp.shape, w["food_urgency.normal"], dtype=f64, device=hp.device)
+    urgency = torch.where(hp <= w["food_urgency.low_health"], w["food_urgency.low"], urgency)
+    urgency = torch.where(
+        hp <= w["food_urgency.critical_health"], w["food_urgency.critical"], urgency
+    )
+    steps = torch.where(view.eats, 0, res.food_steps)
+    bonus = bonus + torch.where(steps >= 0, w["weights.food"] * urgency / (1 + steps.to(f64)), 0)
+    # centre control
+    cx, cy = (geo.width - 1) / 2, (geo.height - 1) / 2
+    to_centre = (hx.to(f64) - cx).abs() + (hy.to(f64) - cy).abs()
+    bonus = bonus + w["weights.center_control"] * (1 - to_centre / (cx + cy))
+    # cutoff: the enemy whose head is nearest our new head (lowest seat on ties)
+    if view.src.shape[1] > 1:
+        far = torch.where(enemy, dist, 1 << 30)
+        near = far.argmin(1, keepdim=True)
+        has = enemy.any(1)
+        lost = (view.before_area.gather(1, near) - res.area.gather(1, near)).squeeze(1)
+        bonus = bonus + torch.where(has, w["weights.cutoff"] * lost.to(f64) / cells, 0)
+    bonus = bonus + w["weights.straight_movement"] * view.straight.to(f64)
+    bonus = bonus + w["weights.territory"] * res.territory.to(f64) / cells
+    for k in range(1, 6):
+        n_k = ((dist == k) & shorter).sum(1).to(f64)
+        bonus = bonus + w[f"pursuit.distance_{k}"] * n_k
+    trapped = (enemy & (res.area.to(f64) < w["trapping.trapped_ratio"] * view.length.to(f64))).sum(
+        1
+    )
+    roomy = area >= w["trapping.space_cutoff_threshold"] * me_len
+    bonus = bonus + torch.where(roomy, w["trapping.weight"] * trapped.to(f64), 0)
+
+    # penalties
+    on_ring = (hx == 0) | (hy == 0) | (hx == geo.width - 1) | (hy == geo.height - 1)
+    pen = w["weights.head_collision"] * ((dist == 1) & longer).any(1).to(f64)
+    pen = pen + w["weights.wall_penalty"] * on_ring.to(f64)
+    trap = torch.zeros_like(area)
+    trap = torch.where(area < 2 * me_len, w["traps.moderate"], trap)
+    trap = torch.where(area < me_len, w["traps.severe"], trap)
+    trap = torch.where(area < me_len / 2, w["traps.critical"], trap)
+    food_trap = view.eats & (area < w["traps.food_trap_threshold"] * (me_len + 1))
+    pen = pen + trap + w["traps.food_trap"] * food_trap.to(f64)
+    late = view.turn >= w["late_game.turn_threshold"]
+    pen = torch.where(late, pen * w["late_game.caution_multiplier"], pen)
+    return torch.where(view.src_alive[:, 0], bonus - pen, NEG)
+
+
+def _flood_live(view: RowView) -> FloodResult:
+    """The flood of every row whose move is safe (the others score NEG: no fill needed)."""
+    live = torch.nonzero(view.src_alive[:, 0]).flatten()
+    n, k = view.src.shape
+    if len(live) == n:
+        return flood(view.free, view.src, view.src_alive, view.geo, view.food)
+    part = flood(view.free[live], view.src[live], view.src_alive[live], view.geo, view.food[live])
+    dev = view.src.device
+    area = torch.zeros(n, k, dtype=torch.long, device=dev)
+    steps = torch.full((n,), -1, dtype=torch.long, device=dev)
+    terr = torch.zeros(n, dtype=torch.long, device=dev)
+    area[live], steps[live], terr[live] = part.area, part.food_steps, part.territory
+    return FloodResult(area, steps, terr)
+
+
+def depth0_values(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) -> torch.Tensor:
+    """``[R, 4]`` scores of the four moves of seats ``(b, s)`` with enemies unmoved."""
+    view, _ = move_rows(state, b, s)
+    view.before_area = node_areas(state, b, s).repeat_interleave(4, 0)
+    return score_rows(view, w).reshape(-1, 4)
+
+
+def critical(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) -> torch.Tensor:
+    """``[R]`` bool: a hybrid critical turn for seat ``(b, s)`` (health, nearby heads, space)."""
+    heads = state.heads()[b]  # [R, S]
+    x, y = cell_xy(heads, state.geo)
+    me = s[:, None]
+    mx, my = x.gather(1, me), y.gather(1, me)
+    near = ((x - mx).abs() + (y - my).abs() <= 3) & state.alive[b]
+    near[torch.arange(len(b), device=b.device), s] = False
+    area = node_areas(state, b, s)[:, 0].double()
+    return (
+        (state.health[b, s] <= w["hybrid.critical_health"])
+        | (near.sum(1) >= w["hybrid.critical_nearby_enemies"])
+        | (area < w["hybrid.critical_space_ratio"] * state.length[b, s].double())
+    )
+
+
+def plan_depth(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) -> torch.Tensor:
+    """``[R]`` search depth per seat: search.depth, or hybrid.lookahead_depth on a critical
+    turn, cut to the deepest whose full tree ((4 * 4^enemies)^depth leaves) fits max_nodes."""
+    depth = torch.full_like(b, int(w["search.depth"]))
+    if w["hybrid.enabled"]:
+        depth = torch.where(critical(state, b, s, w), int(w["hybrid.lookahead_depth"]), depth)
+    enemies = state.alive[b].sum(1) - 1
+    bits = int(w["search.max_nodes"]).bit_length() - 1  # floor(log2(max_nodes))
+    return torch.minimum(depth, bits // (2 * (1 + enemies)))
+
+
+class HeuristicPolicy:
+    """The batched snake of one config."""
+
+    def __init__(self, config: Config, name: str = "heuristic") -> None:
+        self.config = config
+        self.name = name
+        self.weights = Weights.of(config)
+        self.average = config["search.reply_model"] == "average"
+
+    def values(self, state: BatchState, b: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        """``[R, 4]`` value of each move for seats ``(b, s)`` (NEG: dies at once)."""
+        from .lookahead import search  # lookahead scores its leaves with this module
+
+        w = self.weights
+        depth = plan_depth(state, b, s, w)
+        out = torch.empty(len(b), 4, dtype=torch.float64, device=state.device)
+        for d in depth.unique().tolist():
+            rows = torch.nonzero(depth == d).flatten()
+            if d == 0:
+                out[rows] = depth0_values(state, b[rows], s[rows], w)
+            else:
+                out[rows] = search(state, b[rows], s[rows], d, w, self.average)
+        return out
+
+    def __call__(self, state: BatchState, mask: torch.Tensor) -> torch.Tensor:
+        b, s = torch.nonzero(mask, as_tuple=True)
+        best = torch.zeros(*mask.shape, 4, dtype=torch.bool, device=state.device)
+        if len(b):
+            v = self.values(state, b, s)
+            best[b, s] = v == v.max(1, keepdim=True).values
+        return random_safe_batched(best, state.seed, state.turn)
