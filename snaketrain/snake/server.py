@@ -28,6 +28,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
@@ -54,6 +55,9 @@ RELOAD_INTERVAL_S = 1.0
 IDLE_TIMEOUT_S = 120.0
 """A kept-alive connection with no request for this long is closed."""
 
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+"""Headers a reverse proxy adds; admin requests that carry one are refused."""
+
 AUTHOR = "snaketrain"
 COLOR = "#2f9e44"
 HEAD = "default"
@@ -74,6 +78,7 @@ def make_policy(config: Config) -> BatchedPolicy:
     return HeuristicPolicy(config)
 
 
+@cache
 def package_version() -> str:
     try:
         return metadata.version("snaketrain")
@@ -316,7 +321,7 @@ class SnakeHandler(BaseHTTPRequestHandler):
                 close=True,
             )
         text = self.headers.get("Content-Length", "0").strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise RequestError(f"Content-Length: expected a byte count, got {text!r}", close=True)
         size = int(text)
         if size > self.server.max_body:
@@ -401,6 +406,9 @@ class SnakeHandler(BaseHTTPRequestHandler):
         client = self.client_address[0]
         if not ipaddress.ip_address(client.split("%", 1)[0]).is_loopback:
             raise RequestError(f"/admin/reload is only served to loopback, not {client}", 403)
+        proxied = [h for h in PROXY_HEADERS if h in self.headers]
+        if proxied:  # a local reverse proxy (a tunnel to the platform) relays remote clients
+            raise RequestError(f"/admin/reload is not served through a proxy ({proxied[0]})", 403)
         try:
             loaded = self.server.live.reload()
         except ConfigError as err:

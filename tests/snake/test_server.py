@@ -340,6 +340,12 @@ def test_admin_reload_from_loopback(config_path: Path) -> None:
     srv.server_close()
 
 
+def test_admin_reload_is_refused_through_a_local_proxy(client: Client) -> None:
+    client.conn.request("POST", "/admin/reload", headers={"X-Forwarded-For": "198.51.100.4"})
+    response = client.conn.getresponse()
+    assert response.status == 403 and "proxy" in json.loads(response.read())["error"]
+
+
 class _FromAfar(SnakeServer):
     """Reports every client as a remote address, as if it had come over the network."""
 
