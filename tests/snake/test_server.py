@@ -9,13 +9,15 @@ import json
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -25,7 +27,13 @@ from snaketrain.rules.start import standard_start
 from snaketrain.rules.types import MOVES, Settings
 from snaketrain.snake.policy import decide
 from snaketrain.snake.random_safe import safe_moves
-from snaketrain.snake.server import LiveConfig, SnakeServer, make_policy, make_server
+from snaketrain.snake.server import (
+    LiveConfig,
+    SnakeHandler,
+    SnakeServer,
+    make_policy,
+    make_server,
+)
 from snaketrain.snake.space import Config, config_hash, default_config, dump_config, load_config
 
 # --- helpers -----------------------------------------------------------------------------
@@ -140,6 +148,44 @@ def test_a_game_over_one_kept_alive_connection(server: SnakeServer, client: Clie
     assert client.send("POST", "/move", cornered_request())[1]["move"] == "up"
     assert client.send("POST", "/end", request)[:2] == (200, {})
     assert client.reused  # five requests, one connection
+
+
+class _Counting(SnakeHandler):
+    """Records, per response, how many writes it took and whether TCP_NODELAY was set."""
+
+    log: ClassVar[list[tuple[int, bool]]] = []
+
+    def reply(self, status: int, payload: Mapping[str, Any]) -> None:
+        writes = 0
+        write = self.wfile.write
+
+        def counted(data: bytes) -> int:
+            nonlocal writes
+            writes += 1
+            return write(data)
+
+        self.wfile.write = counted  # type: ignore[method-assign]
+        try:
+            super().reply(status, payload)
+        finally:
+            self.wfile.write = write  # type: ignore[method-assign]
+        nodelay = self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        self.log.append((writes, bool(nodelay)))
+
+
+def test_every_response_is_one_write_on_a_nodelay_socket(server: SnakeServer) -> None:
+    # Headers and body in separate packets stall ~40 ms per kept-alive request (Nagle against
+    # delayed ACK); one write with TCP_NODELAY cannot.
+    server.RequestHandlerClass = _Counting
+    fresh = Client(server)
+    fresh.send("GET", "/")
+    fresh.send("POST", "/move", cornered_request())
+    fresh.send("POST", "/move", b"{")
+    fresh.close()
+    deadline = time.monotonic() + 5
+    while len(_Counting.log) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the server records a reply just after sending it
+    assert _Counting.log == [(1, True)] * 3
 
 
 def test_moves_are_the_training_policys_seeded_by_the_game_id(client: Client) -> None:
