@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1 << 20
 """Largest request body accepted (a 25x25 board with 8 long snakes is well under 100 KiB)."""
 
+MAX_TURN = 2**31 - 1
+"""Largest ``turn`` accepted (the engines keep turns in int64 tensors; real games end long
+before)."""
+
 RELOAD_INTERVAL_S = 1.0
 """How often, at most, a request checks whether the config file changed."""
 
@@ -207,6 +211,8 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         value = json.loads(body)
     except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
         raise RequestError(f"malformed JSON: {err}") from None
+    except RecursionError:
+        raise RequestError("malformed JSON: nested too deeply") from None
     if not isinstance(value, dict):
         raise RequestError(f"expected a JSON object, got {type(value).__name__}")
     return value
@@ -238,9 +244,9 @@ def parse_move_request(request: Mapping[str, Any]) -> MoveRequest:
     """A validated ``/start`` or ``/move`` body: ``{game, turn, board, you}``."""
     game = _member(request, "game", dict, "an object")
     game_id = _member(game, "id", str, "a string", "game.")
-    turn = _member(request, "turn", int, "an integer >= 0")
-    if turn < 0:
-        raise RequestError(f"turn: expected an integer >= 0, got {turn}")
+    turn = _member(request, "turn", int, f"an integer in 0..{MAX_TURN}")
+    if not 0 <= turn <= MAX_TURN:
+        raise RequestError(f"turn: expected an integer in 0..{MAX_TURN}, got {turn}")
     if "board" not in request:
         raise RequestError("board: missing")
     try:
