@@ -40,6 +40,7 @@ import torch
 from snaketrain.rules.api import BoardError, board_from_api
 from snaketrain.rules.types import Board
 
+from .heuristic import HeuristicPolicy
 from .policy import BatchedPolicy, decide
 from .random_safe import RandomSafe
 from .space import Config, ConfigError, config_hash, load_config
@@ -72,13 +73,6 @@ PolicyFactory = Callable[[Config], BatchedPolicy]
 
 def make_policy(config: Config) -> BatchedPolicy:
     """The tuned snake for ``config``: the same policy object the training games use."""
-    try:
-        from .heuristic import HeuristicPolicy
-    except ModuleNotFoundError as err:
-        if err.name != f"{__package__}.heuristic":
-            raise
-        log.warning("snaketrain.snake.heuristic is not available; serving random-safe")
-        return RandomSafe()
     return HeuristicPolicy(config)
 
 

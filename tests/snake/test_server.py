@@ -25,6 +25,7 @@ from snaketrain.cli import main
 from snaketrain.rules.api import board_from_api, game_to_api, move_request
 from snaketrain.rules.start import standard_start
 from snaketrain.rules.types import MOVES, Settings
+from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.policy import decide
 from snaketrain.snake.random_safe import safe_moves
 from snaketrain.snake.server import (
@@ -190,6 +191,7 @@ def test_every_response_is_one_write_on_a_nodelay_socket(server: SnakeServer) ->
 
 def test_moves_are_the_training_policys_seeded_by_the_game_id(client: Client) -> None:
     policy = make_policy(default_config())
+    assert isinstance(policy, HeuristicPolicy)  # the tuned snake, never a stand-in
     for game_id, seed in [("g-a", 1), ("g-b", 2), ("g-c", 3), ("g-d", 4)]:
         request = start_request(game_id, seed)
         board = board_from_api(request["board"], turn=request["turn"])
