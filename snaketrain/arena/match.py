@@ -99,36 +99,37 @@ def shard_pairs(pairs: Sequence[int], shard: int, shards: int) -> list[int]:
     return [i for i in pairs if i % shards == shard]
 
 
-def _specs(setup: MatchSetup, n_opponents: int, pairs: Sequence[int]) -> list[GameSpec]:
-    """Order: pair, then opponent, then game A, B."""
-    seats = [pair_seats(setup.players, j + 1) for j in range(n_opponents)]
-    return [
-        GameSpec(rng.game_seed(setup.master_seed, i), s)
-        for i in pairs
-        for a_b in seats
-        for s in a_b
-    ]
+@dataclass(frozen=True)
+class _Job:
+    """Pairs of one candidate against its opponents; policies are indices into one list."""
+
+    candidate: int
+    opponents: tuple[int, ...]
+    master_seed: int
+    pairs: tuple[int, ...]
+    labels: tuple[str, ...]  # candidate, then opponents
 
 
-def candidate_scores(games: GameResults) -> np.ndarray:
-    """The candidate's (policy 0) score in each game: 1, 0.5 or 0 (rules in the docstring)."""
+def candidate_scores(games: GameResults, seat: np.ndarray) -> np.ndarray:
+    """The candidate's score in each game (rules in the module docstring); ``seat: [N]`` is
+    the candidate's seat in each game."""
     rows = np.arange(len(games))
-    seat = np.argmax(games.seats == 0, axis=1)  # [N]
     # end: [N, S] turn a snake was eliminated; still alive at the end = turns + 1
     end = np.where(games.cause == 0, games.turns[:, None] + 1, games.elim_turn)
     mine = end[rows, seat][:, None]  # [N, 1]
-    others = games.seats != 0  # [N, S]
+    others = np.arange(games.seats.shape[1])[None, :] != seat[:, None]  # [N, S]
     points = ((mine > end) & others).sum(1) + 0.5 * ((mine == end) & others).sum(1)
     half = (games.seats.shape[1] - 1) / 2.0
     return np.where(points > half, 1.0, np.where(points == half, 0.5, 0.0))
 
 
-def _record(name: str, games: GameResults, scores: np.ndarray) -> OpponentRecord:
+def _record(name: str, games: GameResults, seat: np.ndarray) -> OpponentRecord:
     """Counts of one opponent's games, given in pair order (A, B, A, B, ...)."""
-    is_cand = games.seats == 0  # [N, S]
+    scores = candidate_scores(games, seat)
+    is_cand = (np.arange(games.seats.shape[1])[None, :] == seat[:, None]).ravel()  # [N * S]
     causes = [CAUSES[c] or SURVIVED for c in games.cause.ravel()]
-    cand = Counter(c for c, me in zip(causes, is_cand.ravel(), strict=True) if me)
-    opp = Counter(c for c, me in zip(causes, is_cand.ravel(), strict=True) if not me)
+    cand = Counter(c for c, me in zip(causes, is_cand, strict=True) if me)
+    opp = Counter(c for c, me in zip(causes, is_cand, strict=True) if not me)
     ptnml = pentanomial(scores.reshape(-1, 2).tolist())
     return OpponentRecord(
         opponent=name,
@@ -141,6 +142,83 @@ def _record(name: str, games: GameResults, scores: np.ndarray) -> OpponentRecord
         candidate_causes=dict(sorted(cand.items())),
         opponent_causes=dict(sorted(opp.items())),
     )
+
+
+def _play_jobs(
+    policies: Sequence[BatchedPolicy],
+    jobs: Sequence[_Job],
+    setup: MatchSetup,
+    progress: Callable[[int], None] | None = None,
+) -> list[MatchResult]:
+    """Every job's games in one ``run_games`` call (order: job, pair, opponent, A, B)."""
+    specs: list[GameSpec] = []
+    for job in jobs:
+        if len(set(job.pairs)) != len(job.pairs) or not all(0 <= i < 2**32 for i in job.pairs):
+            raise ValueError("pair indices must be distinct integers in 0..2**32-1")
+        local = (job.candidate, *job.opponents)
+        seats = [pair_seats(setup.players, j + 1) for j in range(len(job.opponents))]
+        specs += [
+            GameSpec(rng.game_seed(job.master_seed, i), tuple(local[p] for p in s))
+            for i in job.pairs
+            for a_b in seats
+            for s in a_b
+        ]
+    games = (
+        run_games(
+            specs,
+            policies,
+            size=setup.size,
+            settings=setup.settings,
+            batch_size=setup.batch_size,
+            device=setup.device,
+            max_turns=setup.max_turns,
+            progress=progress,
+        )
+        if specs
+        else None
+    )
+    out, first = [], 0
+    for job in jobs:
+        n_opp, n_pairs = len(job.opponents), len(job.pairs)
+        rows = []
+        for j in range(n_opp):
+            if games is None or not n_pairs:
+                rows.append(OpponentRecord.empty(job.labels[j + 1]))
+                continue
+            # game (pair p, opponent j, A/B) sits at first + (p * n_opp + j) * 2 + ab
+            index = first + ((np.arange(n_pairs)[:, None] * n_opp + j) * 2 + np.arange(2))
+            index = index.ravel()
+            part = GameResults(
+                *(getattr(games, f)[index] for f in GameResults.__dataclass_fields__)
+            )
+            seat = np.tile([0, setup.players // 2], n_pairs)
+            rows.append(_record(job.labels[j + 1], part, seat))
+        first += 2 * n_opp * n_pairs
+        out.append(
+            MatchResult(
+                candidate=job.labels[0],
+                opponents=job.labels[1:],
+                players=setup.players,
+                size=setup.size,
+                master_seed=job.master_seed,
+                max_turns=setup.max_turns,
+                settings=asdict(setup.settings),
+                pairs=tuple(sorted(job.pairs)),
+                rows=tuple(rows),
+            )
+        )
+    return out
+
+
+def _labels(
+    candidate: BatchedPolicy, opponents: Sequence[BatchedPolicy], names: Sequence[str] | None
+) -> tuple[str, ...]:
+    if not opponents:
+        raise ValueError("a match needs at least one opponent")
+    labels = tuple(names) if names is not None else tuple(p.name for p in (candidate, *opponents))
+    if len(labels) != len(opponents) + 1:
+        raise ValueError(f"need {len(opponents) + 1} names, got {len(labels)}")
+    return labels
 
 
 def play_pairs(
@@ -156,47 +234,47 @@ def play_pairs(
     ``names``: the candidate's and the opponents' labels (default: each policy's ``name``).
     ``progress(k)`` is called with the number of games just finished.
     """
-    if not opponents:
-        raise ValueError("a match needs at least one opponent")
-    labels = list(names) if names is not None else [p.name for p in (candidate, *opponents)]
-    if len(labels) != len(opponents) + 1:
-        raise ValueError(f"need {len(opponents) + 1} names, got {len(labels)}")
-    pairs = sorted(pairs)
-    if len(set(pairs)) != len(pairs) or (pairs and not 0 <= pairs[0] <= pairs[-1] < 2**32):
-        raise ValueError("pair indices must be distinct integers in 0..2**32-1")
-    n_opp = len(opponents)
-    rows = [OpponentRecord.empty(labels[j + 1]) for j in range(n_opp)]
-    if pairs:
-        games = run_games(
-            _specs(setup, n_opp, pairs),
-            [candidate, *opponents],
-            size=setup.size,
-            settings=setup.settings,
-            batch_size=setup.batch_size,
-            device=setup.device,
-            max_turns=setup.max_turns,
-            progress=progress,
-        )
-        scores = candidate_scores(games)
-        # game g = (pair p, opponent j, A/B) at g = (p * n_opp + j) * 2 + ab
-        for j in range(n_opp):
-            index = (np.arange(len(pairs))[:, None] * n_opp + j) * 2 + np.arange(2)
-            index = index.ravel()
-            part = GameResults(
-                *(getattr(games, f)[index] for f in GameResults.__dataclass_fields__)
-            )
-            rows[j] = _record(labels[j + 1], part, scores[index])
-    return MatchResult(
-        candidate=labels[0],
-        opponents=tuple(labels[1:]),
-        players=setup.players,
-        size=setup.size,
-        master_seed=setup.master_seed,
-        max_turns=setup.max_turns,
-        settings=asdict(setup.settings),
-        pairs=tuple(pairs),
-        rows=tuple(rows),
+    labels = _labels(candidate, opponents, names)
+    job = _Job(
+        0, tuple(range(1, len(opponents) + 1)), setup.master_seed, tuple(sorted(pairs)), labels
     )
+    return _play_jobs([candidate, *opponents], [job], setup, progress)[0]
+
+
+def _lane_jobs(
+    lanes: Sequence[tuple[BatchedPolicy, int]],
+    opponents: Sequence[BatchedPolicy],
+    names: Sequence[str] | None,
+) -> tuple[list[BatchedPolicy], list[tuple[int, int, tuple[str, ...]]]]:
+    """One policy list (opponents first, each candidate once) and per lane its candidate's
+    index, master seed and labels."""
+    policies: list[BatchedPolicy] = list(opponents)
+    out = []
+    for candidate, seed in lanes:
+        index = next((k for k, p in enumerate(policies) if p is candidate), None)
+        if index is None:
+            policies.append(candidate)
+            index = len(policies) - 1
+        out.append((index, seed, _labels(candidate, opponents, names)))
+    return policies, out
+
+
+def play_lanes(
+    lanes: Sequence[tuple[BatchedPolicy, int]],
+    opponents: Sequence[BatchedPolicy],
+    setup: MatchSetup,
+    pairs: Sequence[int],
+    names: Sequence[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[MatchResult]:
+    """Several matches at once on the engine: lane ``(candidate, master_seed)`` gets exactly
+    ``play_pairs(candidate, opponents, setup with master_seed, pairs)``. For k candidates
+    against the same opponents, or repeated runs of one match (``setup.master_seed`` is
+    ignored)."""
+    policies, base = _lane_jobs(lanes, opponents, names)
+    opp = tuple(range(len(opponents)))
+    jobs = [_Job(index, opp, seed, tuple(sorted(pairs)), labels) for index, seed, labels in base]
+    return _play_jobs(policies, jobs, setup, progress)
 
 
 def play_match(
@@ -339,6 +417,59 @@ def shard_pool(
 # --- decisions -------------------------------------------------------------------------------
 
 
+@dataclass
+class SprtRun:
+    """One SPRT in progress: which pairs to play next, and the verdict so far.
+
+    Batch ``b`` is pairs ``first_pair + b * batch_pairs ..`` (the last one cut at
+    ``max_pairs``); the LLR is taken on the total pentanomial after every batch.
+    """
+
+    sprt: Sprt
+    batch_pairs: int = 32
+    max_pairs: int = 10_000
+    first_pair: int = 0
+    result: MatchResult | None = None
+    batches: list[int] = field(default_factory=list)  # pairs played after each batch
+    status: str = "continue"
+
+    def __post_init__(self) -> None:
+        if self.batch_pairs < 1 or self.max_pairs < 1:
+            raise ValueError(
+                f"need batch_pairs >= 1 and max_pairs >= 1, got {self.batch_pairs}, "
+                f"{self.max_pairs}"
+            )
+        if self.first_pair < 0 or self.first_pair + self.max_pairs > REMEASURE_BASE:
+            raise ValueError("deciding pairs must lie below REMEASURE_BASE (2**31)")
+
+    @property
+    def running(self) -> bool:
+        return self.status == "continue"
+
+    def next_pairs(self) -> range:
+        done = self.batches[-1] if self.batches else 0
+        n = min(self.batch_pairs, self.max_pairs - done)
+        return range(self.first_pair + done, self.first_pair + done + n)
+
+    def update(self, part: MatchResult) -> None:
+        self.result = part if self.result is None else MatchResult.merge([self.result, part])
+        self.batches.append(len(self.result.pairs))
+        counts = list(self.result.total.pentanomial)
+        self.status = self.sprt.status(counts, pairs_cap=self.max_pairs)
+
+    def verdict(self) -> Verdict:
+        if self.result is None or self.running:
+            raise ValueError("the SPRT has not decided yet")
+        return Verdict(
+            mode="sprt",
+            status=self.status,  # type: ignore[arg-type]
+            result=self.result,
+            sprt=asdict(self.sprt),
+            llr=self.sprt.llr(list(self.result.total.pentanomial)),
+            batches=list(self.batches),
+        )
+
+
 def sprt_match(
     play: PlayPairs,
     sprt: Sprt,
@@ -346,35 +477,46 @@ def sprt_match(
     max_pairs: int = 10_000,
     first_pair: int = 0,
 ) -> Verdict:
-    """Play batches of ``batch_pairs`` pairs (indices from ``first_pair`` on) and update the
-    SPRT on the total pentanomial after every batch; stop at accept, reject or ``max_pairs``
-    pairs ("inconclusive": not accepted). Deterministic for a master seed: batch ``b`` plays
-    pairs ``first_pair + b * batch_pairs ..``, whatever the sharding."""
-    if batch_pairs < 1 or max_pairs < 1:
-        raise ValueError(
-            f"need batch_pairs >= 1 and max_pairs >= 1, got {batch_pairs}, {max_pairs}"
-        )
-    if first_pair < 0 or first_pair + max_pairs > REMEASURE_BASE:
-        raise ValueError("deciding pairs must lie below REMEASURE_BASE (2**31)")
-    result: MatchResult | None = None
-    done, batches = 0, []
-    status = "continue"
-    while status == "continue":
-        n = min(batch_pairs, max_pairs - done)
-        part = play(range(first_pair + done, first_pair + done + n))
-        result = part if result is None else MatchResult.merge([result, part])
-        done += n
-        batches.append(done)
-        status = sprt.status(list(result.total.pentanomial), pairs_cap=max_pairs)
-    assert result is not None
-    return Verdict(
-        mode="sprt",
-        status=status,  # type: ignore[arg-type]
-        result=result,
-        sprt=asdict(sprt),
-        llr=sprt.llr(list(result.total.pentanomial)),
-        batches=batches,
-    )
+    """Play batches of ``batch_pairs`` pairs and update the SPRT on the total pentanomial
+    after every batch; stop at accept, reject or ``max_pairs`` pairs ("inconclusive": not
+    accepted). Deterministic for a master seed whatever ``play`` shards or batches."""
+    run = SprtRun(sprt, batch_pairs, max_pairs, first_pair)
+    while run.running:
+        run.update(play(run.next_pairs()))
+    return run.verdict()
+
+
+def sprt_lanes(
+    lanes: Sequence[tuple[BatchedPolicy, int]],
+    opponents: Sequence[BatchedPolicy],
+    setup: MatchSetup,
+    sprt: Sprt,
+    batch_pairs: int = 32,
+    max_pairs: int = 10_000,
+    names: Sequence[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Verdict]:
+    """Many independent SPRTs in lockstep, their batches played together on the engine.
+
+    Lane ``(candidate, master_seed)`` gets exactly the verdict of
+    ``sprt_match(LocalPlayer(candidate, opponents, setup with master_seed), ...)``; playing
+    the lanes together only fills the engine's batch. For k candidates against one incumbent,
+    or for repeated runs of one test (``setup.master_seed`` is ignored).
+    """
+    policies, jobs_base = _lane_jobs(lanes, opponents, names)
+    runs = [SprtRun(sprt, batch_pairs, max_pairs) for _ in lanes]
+    opp = tuple(range(len(opponents)))
+    while any(r.running for r in runs):
+        live = [k for k, r in enumerate(runs) if r.running]
+        jobs = [
+            _Job(
+                jobs_base[k][0], opp, jobs_base[k][1], tuple(runs[k].next_pairs()), jobs_base[k][2]
+            )
+            for k in live
+        ]
+        for k, part in zip(live, _play_jobs(policies, jobs, setup, progress), strict=True):
+            runs[k].update(part)
+    return [r.verdict() for r in runs]
 
 
 def fixed_match(
