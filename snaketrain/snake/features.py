@@ -28,6 +28,7 @@ __all__ = [
     "MoveFeatures",
     "RowView",
     "flood",
+    "flood_rows",
     "move_features",
     "move_rows",
     "node_areas",
@@ -171,6 +172,23 @@ def flood(
     return FloodResult(out_area - ok.long(), out_steps, out_terr)
 
 
+def flood_rows(view: RowView, sources: int | None = None) -> FloodResult:
+    """The flood of every row whose move is safe, from its first ``sources`` sources (default
+    all); rows whose move dies get area 0, no food and no territory without being filled."""
+    src, alive = view.src[:, :sources], view.src_alive[:, :sources]
+    live = torch.nonzero(alive[:, 0]).flatten()
+    n, k = src.shape
+    if len(live) == n:
+        return flood(view.free, src, alive, view.geo, view.food)
+    part = flood(view.free[live], src[live], alive[live], view.geo, view.food[live])
+    dev = src.device
+    area = torch.zeros(n, k, dtype=torch.long, device=dev)
+    steps = torch.full((n,), -1, dtype=torch.long, device=dev)
+    terr = torch.zeros(n, dtype=torch.long, device=dev)
+    area[live], steps[live], terr[live] = part.area, part.food_steps, part.territory
+    return FloodResult(area, steps, terr)
+
+
 def _order(s: torch.Tensor, n_seats: int) -> torch.Tensor:
     """Seats in source order for rows of seat ``s: [R]``: ``[R, S]``, s first then the rest."""
     seats = torch.arange(n_seats, device=s.device)
@@ -181,13 +199,14 @@ def _order(s: torch.Tensor, n_seats: int) -> torch.Tensor:
 
 
 def node_areas(state: BatchState, b: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-    """``[R, S]`` reachable area of every head (seat ``s`` first) in games ``b`` as they stand."""
+    """``[R, S]`` reachable area of every head (seat ``s`` first) in games ``b`` as they stand.
+
+    One fill per game and head, however many seats of the game ask."""
     geo, S = state.geo, state.snakes
-    order = _order(s, S)
-    occ = (state.cnt[b] > 0).any(1)  # [R, P]
-    heads = state.heads()[b].gather(1, order)
-    alive = state.alive[b].gather(1, order)
-    return flood(pack(~occ, geo), heads, alive, geo).area
+    games, which = torch.unique(b, return_inverse=True)
+    occ = (state.cnt[games] > 0).any(1)  # [G, P]
+    area = flood(pack(~occ, geo), state.heads()[games], state.alive[games], geo).area  # [G, S]
+    return area[which].gather(1, _order(s, S))
 
 
 def move_rows(
@@ -272,7 +291,7 @@ def move_features(state: BatchState, mask: torch.Tensor | None = None) -> MoveFe
     mask = state.alive if mask is None else mask
     b, s = torch.nonzero(mask, as_tuple=True)
     view, safe = move_rows(state, b, s)
-    res = flood(view.free, view.src, view.src_alive, view.geo, view.food)
+    res = flood_rows(view)
     dist = head_distances(view)  # [R*4, S]
     longer = (view.length >= view.length[:, :1]) & view.src_alive
     longer[:, 0] = False

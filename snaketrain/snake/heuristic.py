@@ -13,7 +13,7 @@ import torch
 
 from snaketrain.rules.batched import BatchState
 
-from .features import FloodResult, RowView, cell_xy, flood, move_rows, node_areas
+from .features import RowView, cell_xy, flood_rows, move_rows, node_areas
 from .random_safe import random_safe_batched
 from .space import Config
 
@@ -38,7 +38,7 @@ class Weights:
 def score_rows(view: RowView, w: Weights) -> torch.Tensor:
     """``[N]`` float64 heuristic score of each row's move (NEG where the move dies at once)."""
     geo = view.geo
-    res = _flood_live(view)
+    res = flood_rows(view)
     cells = float(geo.width * geo.height)
     f64 = torch.float64
     area = res.area[:, 0].to(f64)
@@ -96,21 +96,6 @@ def score_rows(view: RowView, w: Weights) -> torch.Tensor:
     late = view.turn >= w["late_game.turn_threshold"]
     pen = torch.where(late, pen * w["late_game.caution_multiplier"], pen)
     return torch.where(view.src_alive[:, 0], bonus - pen, NEG)
-
-
-def _flood_live(view: RowView) -> FloodResult:
-    """The flood of every row whose move is safe (the others score NEG: no fill needed)."""
-    live = torch.nonzero(view.src_alive[:, 0]).flatten()
-    n, k = view.src.shape
-    if len(live) == n:
-        return flood(view.free, view.src, view.src_alive, view.geo, view.food)
-    part = flood(view.free[live], view.src[live], view.src_alive[live], view.geo, view.food[live])
-    dev = view.src.device
-    area = torch.zeros(n, k, dtype=torch.long, device=dev)
-    steps = torch.full((n,), -1, dtype=torch.long, device=dev)
-    terr = torch.zeros(n, dtype=torch.long, device=dev)
-    area[live], steps[live], terr[live] = part.area, part.food_steps, part.territory
-    return FloodResult(area, steps, terr)
 
 
 def depth0_values(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) -> torch.Tensor:

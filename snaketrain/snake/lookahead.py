@@ -58,27 +58,30 @@ def expand(nodes: BatchState, seat: torch.Tensor) -> tuple[torch.Tensor, torch.T
 def leaf_rows(
     nodes: BatchState,
     kids: BatchState,
+    going: torch.Tensor,
     parent: torch.Tensor,
     seat: torch.Tensor,
     before: torch.Tensor,
 ) -> RowView:
-    """Rows scoring our last move on the boards ``kids`` (children ``parent`` of ``nodes``),
-    ``before: [N, S]`` the nodes' head areas in source order."""
+    """Rows scoring our last move on the boards ``kids[going]`` (children ``parent`` of
+    ``nodes``), ``before: [N, S]`` the nodes' head areas in source order."""
     geo, S = kids.geo, kids.snakes
-    rows = torch.arange(kids.batch, device=kids.device)
+    rows = torch.arange(len(going), device=kids.device)
     order = _order(seat, S)
-    occ = (kids.cnt > 0).any(1)
-    eats = kids.length[rows, seat] > nodes.length[parent, seat]
-    length = kids.length.gather(1, order)
+    occ = (kids.cnt[going] > 0).any(1)
+    k_len = kids.length[going]
+    eats = k_len[rows, seat] > nodes.length[parent, seat]
+    length = k_len.gather(1, order)
     length[:, 0] -= eats.long()
     head, neck = nodes.heads()[parent, seat], nodes.segment(1)[parent, seat]
-    new_head = kids.heads()[rows, seat]
+    k_heads = kids.heads()[going]
+    new_head = k_heads[rows, seat]
     return RowView(
         geo=geo,
         free=pack(~occ, geo),
-        food=pack(kids.food, geo),
-        src=kids.heads().gather(1, order),
-        src_alive=kids.alive.gather(1, order),
+        food=pack(kids.food[going], geo),
+        src=k_heads.gather(1, order),
+        src_alive=kids.alive[going].gather(1, order),
         length=length,
         eats=eats,
         straight=(new_head - head == head - neck) & (head != neck),
@@ -112,12 +115,12 @@ def _values(
         v = torch.where(me & ~others, WIN, v)
     going = torch.nonzero(me & (others | (S == 1))).flatten()
     if len(going):
-        sub = index(kids, going)
         if depth == 1:
             before = node_areas(nodes, torch.arange(N, device=dev), seat)
-            view = leaf_rows(nodes, sub, parent[going], kseat[going], before)
+            view = leaf_rows(nodes, kids, going, parent[going], kseat[going], before)
             v[going] = score_rows(view, w)
         else:
+            sub = index(kids, going)
             v[going] = _values(sub, kseat[going], depth - 1, w, average).max(1).values
     key = parent * 4 + own
     if average:
