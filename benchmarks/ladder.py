@@ -1,0 +1,87 @@
+"""The ladder: the default config against every rung below baseline, and each rung against the
+one below it, in paired 1v1 11x11 games (each seed played twice, seats swapped).
+
+    python benchmarks/ladder.py [--pairs 500] [--batch 1024] [--config config.yaml]
+
+Prints a markdown table of win rates (draws count half) and the games/min of each match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from snaketrain.arena.runner import GameSpec, run_games
+from snaketrain.rules import rng
+from snaketrain.snake.heuristic import HeuristicPolicy
+from snaketrain.snake.policy import BatchedPolicy
+from snaketrain.snake.registry import LADDER, batched_policy
+from snaketrain.snake.space import load_config
+
+
+@dataclass(frozen=True)
+class Match:
+    a: str
+    b: str
+    wins: int
+    losses: int
+    draws: int
+    games_per_min: float
+
+    @property
+    def score(self) -> float:
+        """Win rate of ``a`` with draws counting half."""
+        return (self.wins + 0.5 * self.draws) / (self.wins + self.losses + self.draws)
+
+
+def play(a: BatchedPolicy, b: BatchedPolicy, pairs: int, seed: int = 1, batch: int = 1024) -> Match:
+    """``pairs`` seeds, each played with ``a`` in seat 0 and again in seat 1."""
+    seeds = [rng.game_seed(seed, i) for i in range(pairs)]
+    specs = [GameSpec(s, seats) for s in seeds for seats in ((0, 1), (1, 0))]
+    start = time.perf_counter()
+    res = run_games(specs, [a, b], size=11, batch_size=batch)
+    minutes = (time.perf_counter() - start) / 60
+    won = res.winner >= 0
+    by = np.where(won, res.seats[np.arange(len(res)), np.clip(res.winner, 0, None)], -1)
+    wins, losses = int((by == 0).sum()), int((by == 1).sum())
+    return Match(a.name, b.name, wins, losses, len(res) - wins - losses, len(res) / minutes)
+
+
+def ladder(config: str, pairs: int, seed: int = 1, batch: int = 1024) -> list[Match]:
+    """Default config vs every rung below baseline (and baseline), then rung vs rung below."""
+    me = HeuristicPolicy(load_config(config), name=f"default ({config})")
+    out = [play(me, batched_policy(r), pairs, seed, batch) for r in LADDER]
+    for lower, upper in zip(LADDER, LADDER[1:], strict=False):
+        out.append(play(batched_policy(upper), batched_policy(lower), pairs, seed, batch))
+    return out
+
+
+def table(matches: list[Match]) -> str:
+    rows = [
+        "| snake | opponent | games | wins | losses | draws | win rate | games/min |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in matches:
+        n = m.wins + m.losses + m.draws
+        rows.append(
+            f"| {m.a} | {m.b} | {n} | {m.wins} | {m.losses} | {m.draws} | "
+            f"{100 * m.score:.1f}% | {m.games_per_min:.0f} |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=500, help="seeds per match (2 games each)")
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--config", default="config.yaml")
+    args = parser.parse_args()
+    print(table(ladder(args.config, args.pairs, args.seed, args.batch)))
+
+
+if __name__ == "__main__":
+    main()
