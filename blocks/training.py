@@ -1,0 +1,76 @@
+"""Settings a user saves once in Prefect and every training run reads (CLI flags override)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prefect.blocks.core import Block
+from pydantic import Field, model_validator
+
+
+class TrainingSettings(Block):
+    """How candidates are proposed, played and judged."""
+
+    _block_type_name = "snaketrain training settings"
+    _description = "How snaketrain proposes, plays and judges candidate configs."
+
+    games: int | None = Field(
+        default=None,
+        description="fixed-N mode: games per candidate (even); unset: SPRT decides",
+        ge=2,
+    )
+    sprt_elo0: float = Field(default=0.0, description="SPRT H0: Elo of a useless change")
+    sprt_elo1: float = Field(default=10.0, description="SPRT H1: Elo worth having")
+    alpha: float = Field(default=0.05, gt=0, lt=0.5, description="false acceptance rate")
+    beta: float = Field(default=0.05, gt=0, lt=0.5, description="false rejection rate")
+    batch_pairs: int = Field(default=64, ge=1, description="game pairs between LLR updates")
+    max_pairs: int = Field(default=3000, ge=1, description="SPRT cap: then inconclusive")
+    min_improvement: float = Field(
+        default=0.0, description="fixed-N mode: Elo the whole interval must clear"
+    )
+    parallel_configs: int = Field(default=1, ge=1, le=16, description="candidates per iteration")
+    stagnation_limit: int = Field(default=100, ge=1, description="warn after N idle iterations")
+    use_neural_net: bool = Field(default=False, description="advisor: NN patterns (coming)")
+    use_llm: bool = Field(default=False, description="advisor: LLM (coming)")
+    opponents: list[str] = Field(
+        default_factory=lambda: ["baseline"],
+        description="reference opponents strength is quoted against (names or config paths)",
+    )
+    remeasure_pairs: int = Field(default=200, ge=1, description="fresh pairs for strength")
+    shards: int = Field(default=1, ge=1, le=64, description="benchmark shards per batch")
+    device: Literal["cpu", "cuda"] = "cpu"
+    size: Literal[7, 11, 19] = 11
+    players: Literal[2, 4] = 2
+    max_turns: int = Field(default=500, ge=1, description="game length cap: a draw")
+    batch_size: int = Field(default=512, ge=1, description="games in flight per shard")
+    seed: int = Field(default=0, ge=0, description="master seed of the training run")
+    checkpoint_interval: int = Field(
+        default=1, ge=1, description="old flag; every step is persisted, kept for scripts"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainingSettings:
+        if self.sprt_elo0 >= self.sprt_elo1:
+            raise ValueError(
+                f"SPRT bounds need elo0 < elo1, got {self.sprt_elo0}, {self.sprt_elo1}"
+            )
+        if self.games is not None and self.games % 2:
+            raise ValueError(f"games must be even (pairs of games), got {self.games}")
+        if self.use_llm or self.use_neural_net:
+            raise ValueError(
+                "the NN and LLM advisors are not available yet; "
+                "random perturbation is the advisor for now"
+            )
+        return self
+
+
+class GitTarget(Block):
+    """Where an accepted config is written and committed."""
+
+    _block_type_name = "snaketrain git target"
+    _description = "The repository and config.yaml that snaketrain commits improvements to."
+
+    repo_path: str = Field(default=".", description="git work tree holding the config")
+    config_path: str = Field(default="config.yaml", description="relative to repo_path")
+    remote: str | None = Field(default=None, description="remote to push to (default: upstream)")
+    push: bool = Field(default=False, description="push after each commit")

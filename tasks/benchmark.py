@@ -1,0 +1,72 @@
+"""benchmark: one shard of a batch of game pairs, candidate against its opponents."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from prefect import task
+from prefect.tasks import exponential_backoff
+
+from snaketrain import training
+from snaketrain.arena.match import MatchSetup
+from snaketrain.arena.result import MatchResult
+
+
+def shard_key(p: dict[str, Any]) -> str:
+    setup: MatchSetup = p["setup"]
+    parts = (
+        p["ref_hashes"],
+        p["names"],
+        setup.players,
+        setup.size,
+        setup.master_seed,
+        setup.max_turns,
+        setup.settings,
+        p["pairs"][0] if p["pairs"] else None,
+        p["pairs"][-1] if p["pairs"] else None,
+        len(p["pairs"]),
+        p["shard"],
+        p["shards"],
+    )
+    return "benchmark-" + training.digest(*parts)
+
+
+@task(
+    name="benchmark",
+    persist_result=True,
+    cache_key_fn=lambda _c, p: shard_key(p),
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+)
+def benchmark(
+    refs: list[str],
+    ref_hashes: list[str],
+    names: list[str],
+    setup: MatchSetup,
+    pairs: list[int],
+    shard: int,
+    shards: int,
+    processes: int,
+    results_dir: str,
+) -> MatchResult:
+    """``ref_hashes`` identify the snakes by content (config hash or built-in name), so the
+    cache survives renamed files; ``refs`` say where to load them from."""
+    t0 = time.perf_counter()
+    result = training.play_shard(refs, names, setup, pairs, shard, shards, processes)
+    training.record_run(
+        results_dir,
+        shard_key(
+            {
+                "ref_hashes": ref_hashes,
+                "names": names,
+                "setup": setup,
+                "pairs": pairs,
+                "shard": shard,
+                "shards": shards,
+            }
+        ),
+        result.games,
+        time.perf_counter() - t0,
+    )
+    return result
