@@ -259,7 +259,7 @@ SPACE: tuple[Param, ...] = (
        "false: never"),
     _i("hybrid.critical_health", 0, 100, 20,
        "a turn is critical when our health is at or below this"),
-    _i("hybrid.critical_nearby_enemies", 1, 7, 1,
+    _i("hybrid.critical_nearby_enemies", 1, 7, 2,
        "a turn is critical when at least this many enemy heads are within 3 steps (Manhattan) "
        "of our head"),
     _f("hybrid.critical_space_ratio", 0.5, 5, 1.5,
