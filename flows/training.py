@@ -176,9 +176,7 @@ def training_iteration(
     log = TrainingLog(Path(results_dir) / LOG_NAME)
     history = log.entries()
     pending = str(Path(results_dir) / PENDING_NAME)
-    retried = retry_pending(
-        target.repo_path, target.config_path, pending, target.push, target.remote
-    )
+    retried = retry_pending(target.repo_path, str(config_path), pending, target.push, target.remote)
     if retried:
         logger.info("pending commit: %s", retried)
     seed = training.iteration_seed(settings.seed, iteration)
@@ -226,7 +224,7 @@ def training_iteration(
             proposals[winner]["config"],
             message,
             target.repo_path,
-            target.config_path,
+            str(config_path),
             pending,
             target.push,
             target.remote,

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
+from snaketrain import trainer
 from snaketrain.rules.game import GameRecord, play_game
 from snaketrain.rules.replay import write_replay
 from snaketrain.rules.types import FIXED_BOARD_SIZES, MAX_FIXED_SNAKES
@@ -229,6 +230,11 @@ COMMANDS: dict[str, Command] = {
     "play": Command("play one game between built-in snakes", add_play_arguments, run_play),
     "serve": Command(
         "serve the tuned snake over the Battlesnake API", add_serve_arguments, run_serve
+    ),
+    "train": Command(
+        "tune config.yaml continuously (Prefect flow; Ctrl+C stops, the same command resumes)",
+        trainer.add_train_arguments,
+        trainer.run_train,
     ),
     "status": Command(
         "show training progress and plot strength over iterations",

@@ -154,3 +154,129 @@ class ContinuousTrainer:
                 )
             finally:
                 training.shutdown_pool()
+
+
+# --- the `snaketrain train` command --------------------------------------------------------
+
+
+def _sprt_bounds(text: str) -> tuple[float, float]:
+    import argparse
+
+    try:
+        elo0, elo1 = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--sprt takes ELO0,ELO1 (e.g. 0,10), got {text!r}"
+        ) from None
+    if elo0 >= elo1:
+        raise argparse.ArgumentTypeError(f"--sprt needs ELO0 < ELO1, got {text!r}")
+    return elo0, elo1
+
+
+def add_train_arguments(p: Any) -> None:
+    from snaketrain.cli import int_in
+
+    p.add_argument(
+        "--games",
+        type=int_in(2, None, "--games"),
+        default=None,
+        help="fixed-N mode: games per candidate (even); default: SPRT decides",
+    )
+    p.add_argument(
+        "--sprt",
+        type=_sprt_bounds,
+        default=(0.0, 10.0),
+        metavar="ELO0,ELO1",
+        help="SPRT Elo bounds (default 0,10)",
+    )
+    p.add_argument(
+        "--min-improvement",
+        type=float,
+        default=0.0,
+        metavar="ELO",
+        help="fixed-N mode: Elo the whole 95%% interval must clear (default 0)",
+    )
+    p.add_argument(
+        "--max-iterations",
+        type=int_in(1, None, "--max-iterations"),
+        default=None,
+        help="stop after N iterations (default: run forever)",
+    )
+    p.add_argument(
+        "--parallel-configs",
+        type=int_in(1, 16, "--parallel-configs"),
+        default=1,
+        help="candidates per iteration, each with its own SPRT (default 1)",
+    )
+    p.add_argument(
+        "--checkpoint-interval",
+        type=int_in(1, None, "--checkpoint-interval"),
+        default=1,
+        help="kept for old scripts: every finished step is persisted",
+    )
+    p.add_argument(
+        "--opponents",
+        nargs="+",
+        default=["baseline"],
+        metavar="SNAKE",
+        help="reference opponents strength is quoted against (default baseline)",
+    )
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--seed", type=int_in(0, None, "--seed"), default=0, help="master seed")
+    p.add_argument(
+        "--shards",
+        type=int_in(1, 64, "--shards"),
+        default=None,
+        help="benchmark shards (default: one per CPU core, at most 8)",
+    )
+    p.add_argument("--size", type=int, choices=[7, 11, 19], default=11, help="board side")
+    p.add_argument("--config", default="config.yaml", help="config file, relative to --repo")
+    p.add_argument("--repo", default=".", help="git work tree to commit improvements to")
+    p.add_argument("--results", default="nn_training_results", help="results folder")
+    p.add_argument("--push", action="store_true", help="push each improvement")
+    p.add_argument("--remote", default=None, help="remote to push to (default: upstream)")
+
+
+def run_train(args: Any) -> int:
+    import sys
+
+    from snaketrain.cli import UsageError
+    from snaketrain.snake.registry import UnknownSnakeError
+    from snaketrain.snake.space import ConfigError
+
+    trainer = ContinuousTrainer(
+        games_per_iteration=args.games,
+        sprt=args.sprt,
+        max_iterations=args.max_iterations,
+        min_improvement=args.min_improvement,
+        parallel_configs=args.parallel_configs,
+        opponents=args.opponents,
+        device=args.device,
+        seed=args.seed,
+        shards=args.shards,
+        size=args.size,
+        repo_path=args.repo,
+        config_path=args.config,
+        results_dir=args.results,
+        push=args.push,
+        remote=args.remote,
+        extra={"checkpoint_interval": args.checkpoint_interval},
+    )
+    try:
+        trainer.check()
+    except (ConfigError, UnknownSnakeError, ValueError, OSError) as err:
+        raise UsageError(f"snaketrain train: error: {err}") from None
+    try:
+        n = trainer.train()
+    except TrainingBusy as err:
+        print(f"snaketrain train: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "\nsnaketrain train: stopped. Finished steps are saved; "
+            "run the same command to resume.",
+            file=sys.stderr,
+        )
+        return 0
+    print(f"snaketrain train: {n} iteration(s) done; see `snaketrain status`.")
+    return 0

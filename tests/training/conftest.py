@@ -1,0 +1,37 @@
+"""Prefect runs against a throwaway local API; results and repos live in tmp folders."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from trainkit import git
+
+from snaketrain.snake.space import default_config, dump_config
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git work tree with the default config.yaml committed (its own identity)."""
+    path = tmp_path / "snake"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "Snake Dev")
+    git(path, "config", "user.email", "dev@example.com")
+    (path / "config.yaml").write_text(dump_config(default_config()), encoding="utf-8")
+    git(path, "add", "config.yaml")
+    git(path, "commit", "-qm", "initial config")
+    return path
