@@ -37,14 +37,13 @@ __all__ = [
     "safe_mask",
 ]
 
-_POP10 = torch.tensor([bin(i).count("1") for i in range(1024)], dtype=torch.long)
-
-
 def popcount(words: torch.Tensor) -> torch.Tensor:
-    """Set bits of each integer word holding at most 20 bits (a board row)."""
-    table = _POP10.to(words.device)
-    w = words.long()
-    return table[w & 1023] + table[(w >> 10) & 1023]
+    """Set bits of each integer word holding at most 24 bits (a board row), as int64."""
+    x = words.long()
+    x = x - ((x >> 1) & 0x555555)
+    x = (x & 0x333333) + ((x >> 2) & 0x333333)
+    x = (x + (x >> 4)) & 0x0F0F0F
+    return ((x * 0x010101) >> 16) & 0xFF
 
 
 def pack(grid: torch.Tensor, geo: Geometry) -> torch.Tensor:
@@ -91,6 +90,25 @@ class FloodResult:
     territory: torch.Tensor  # [N] cells strictly closer to source 0 than to every other source
 
 
+def _fold(t: torch.Tensor, nf: int, fw: int) -> torch.Tensor:
+    """Rows ``t: [nf * m, ...]`` (board bitboards) to ``[m, ...]`` int64, row ``f * m + i`` in
+    field f (bits ``f*fw ..``) of word i."""
+    t = t.reshape(nf, -1, *t.shape[1:]).long()
+    out = t[0].clone()
+    for f in range(1, nf):
+        out |= t[f] << (f * fw)
+    return out
+
+
+def _or_rows(x: torch.Tensor) -> torch.Tensor:
+    """Bitwise or over the first dim of ``x: [H, ...]``."""
+    while x.shape[0] > 1:
+        half = x.shape[0] // 2
+        y = x[:half] | x[half : 2 * half]
+        x = torch.cat([y, x[2 * half :]]) if x.shape[0] % 2 else y
+    return x[0]
+
+
 def flood(
     free: torch.Tensor,
     src: torch.Tensor,
@@ -103,41 +121,57 @@ def flood(
 
     ``src: [N, K]`` padded cells, ``src_alive: [N, K]`` which sources exist. A source's own cell
     need not be free. Dilation stops when no row changes, or after ``max_rounds`` (board cells).
-    Rows that stop changing leave the working set, so long corridors cost only their own rows."""
+
+    Several rows share one int64 word (fields of W + 1 bits: the spare bit stops a shift from
+    leaking into the next field, since it is never free), and words whose rows stopped changing
+    leave the working set, so long corridors cost only their own words."""
     n, k = src.shape
-    h, dev = geo.height, free.device
+    h, w, dev = geo.height, geo.width, free.device
+    fw = w + 1
+    nf = max(1, min(63 // fw, n))  # rows per word
+    m = -(-n // nf)  # words
+    extra = nf * m - n
     x, y = cell_xy(src, geo)
     ok = src_alive & on_board(src, geo)
-    # working layout [H, K, n] int32: the vertical neighbours are contiguous slices
-    reach = torch.zeros(h, k, n, dtype=torch.int32, device=dev)
-    bit = torch.where(ok, torch.ones_like(x) << x.clamp(0, 30), torch.zeros_like(x)).int()
-    cols = torch.arange(k, device=dev)[None, :].expand(n, k)
+    seed = torch.zeros(n + extra, k, h, dtype=torch.long, device=dev)
     rows = torch.arange(n, device=dev)[:, None].expand(n, k)
-    reach[y.clamp(0, h - 1), cols, rows] = bit
-    f = free.t().int().contiguous()[:, None, :]  # [H, 1, n]
-    fd = food.t().int().contiguous() if food is not None else None  # [H, n]
-    claimed = torch.zeros(h, n, dtype=torch.int32, device=dev)
-    steps = torch.full((n,), -1, dtype=torch.long, device=dev)
-    active = torch.arange(n, device=dev)
-    out_area = torch.zeros(n, k, dtype=torch.long, device=dev)
-    out_terr = torch.zeros(n, dtype=torch.long, device=dev)
-    out_steps = torch.full((n,), -1, dtype=torch.long, device=dev)
+    cols = torch.arange(k, device=dev)[None, :].expand(n, k)
+    seed[rows, cols, y.clamp(0, h - 1)] = torch.where(ok, 1 << x.clamp(0, w - 1), 0)
+
+    def padded(t: torch.Tensor) -> torch.Tensor:
+        return torch.cat([t, t.new_zeros(extra, *t.shape[1:])]) if extra else t
+
+    reach = _fold(seed, nf, fw).permute(2, 1, 0).contiguous()  # [H, K, m]
+    f_ok = _fold(padded(free), nf, fw).t().contiguous()[:, None, :]  # [H, 1, m]
+    fd = _fold(padded(food), nf, fw).t().contiguous() if food is not None else None  # [H, m]
+    mask = (1 << w) - 1
+    shifts = [f * fw for f in range(nf)]
+
+    def fields(word: torch.Tensor) -> torch.Tensor:
+        return torch.stack([(word >> s) & mask for s in shifts])  # [nf, ...]
+
+    claimed = torch.zeros(h, m, dtype=torch.long, device=dev)
+    steps = torch.full((nf, m), -1, dtype=torch.long, device=dev)
+    active = torch.arange(m, device=dev)
+    out_area = torch.zeros(nf, k, m, dtype=torch.long, device=dev)
+    out_terr = torch.zeros(nf, m, dtype=torch.long, device=dev)
+    out_steps = torch.full((nf, m), -1, dtype=torch.long, device=dev)
 
     def retire(done: torch.Tensor) -> None:
         ids = active[done]
-        out_area[ids] = popcount(reach[:, :, done]).sum(0).t().long()
-        out_terr[ids] = popcount(claimed[:, done]).sum(0).long()
-        out_steps[ids] = steps[done]
+        out_area[:, :, ids] = popcount(fields(reach[:, :, done])).sum(1)
+        out_terr[:, ids] = popcount(fields(claimed[:, done])).sum(1)
+        out_steps[:, ids] = steps[:, done]
 
-    cap = max_rounds if max_rounds is not None else geo.width * geo.height
+    cap = max_rounds if max_rounds is not None else w * h
     for r in range(1, cap + 1):
         new = reach << 1
         new |= reach >> 1
         new[1:] |= reach[:-1]
         new[:-1] |= reach[1:]
-        new &= f
+        new &= f_ok
         new |= reach
-        fresh = new[:, 0] & ~reach[:, 0]  # [H, n] cells source 0 reaches in round r
+        fresh = new[:, 0] & ~reach[:, 0]  # [H, m] cells source 0 reaches in round r
         if k > 1:
             enemy = new[:, 1]
             for j in range(2, k):
@@ -146,30 +180,25 @@ def flood(
         else:
             claimed |= fresh
         if fd is not None:
-            hit = ((fresh & fd) != 0).any(0) & (steps < 0)
+            hit = (fields(_or_rows(fresh & fd)) != 0) & (steps < 0)  # [nf, m]
             steps = torch.where(hit, r, steps)
         if r % 2 == 0 or r == cap:
-            changed = (new != reach).reshape(h * k, -1).any(0)  # [n]
+            changed = (new != reach).reshape(h * k, -1).any(0)  # [m]
             reach = new
             n_changed = int(changed.sum())
             if n_changed == 0 or r == cap:
                 break
             if n_changed < 0.6 * len(active):
                 retire(~changed)
-                keep = changed
-                reach, claimed, steps, active = (
-                    reach[:, :, keep],
-                    claimed[:, keep],
-                    steps[keep],
-                    active[keep],
-                )
-                f = f[:, :, keep]
+                reach, claimed, steps = reach[:, :, changed], claimed[:, changed], steps[:, changed]
+                active, f_ok = active[changed], f_ok[:, :, changed]
                 if fd is not None:
-                    fd = fd[:, keep]
+                    fd = fd[:, changed]
         else:
             reach = new
     retire(torch.ones_like(active, dtype=torch.bool))
-    return FloodResult(out_area - ok.long(), out_steps, out_terr)
+    area = out_area.permute(0, 2, 1).reshape(nf * m, k)[:n]
+    return FloodResult(area - ok.long(), out_steps.reshape(-1)[:n], out_terr.reshape(-1)[:n])
 
 
 def flood_rows(view: RowView, sources: int | None = None) -> FloodResult:
