@@ -5,7 +5,8 @@
   move nearest (Manhattan) to the head of a strictly shorter enemy; never next to the head of an
   enemy at least as long when another safe move exists.
 * ``space-aware``: first keeps the safe moves with the largest reachable area (never a smaller
-  pocket when a larger one exists), then chooses among them as ``hungry-hunter`` does.
+  pocket when a larger one exists; a move that eats counts the cell its tail keeps), then
+  chooses among them as ``hungry-hunter`` does.
 
 Ties are broken with the game's seeded draws, as every snake here does.
 """
@@ -73,7 +74,9 @@ class HungryHunter:
         res = flood_rows(view, sources=1)
         cands = safe
         if self.space_first:
-            area = torch.where(safe, res.area[:, 0].reshape(-1, 4), -1)
+            # the cell our grown tail keeps when we eat is no smaller pocket: count it
+            room = res.area[:, 0] + view.eats.long()
+            area = torch.where(safe, room.reshape(-1, 4), -1)
             cands = safe & (area == area.max(1, keepdim=True).values)
         x, y = cell_xy(view.src, view.geo)
         dist = (x - x[:, :1]).abs() + (y - y[:, :1]).abs()  # [R*4, K]
