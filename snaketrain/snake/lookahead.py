@@ -35,6 +35,17 @@ def index(state: BatchState, idx: torch.Tensor) -> BatchState:
     )
 
 
+def compact(state: BatchState, turns: int) -> BatchState:
+    """``state`` with each ring buffer rotated to start at the head and cut to the longest
+    snake plus ``turns`` + 1 slots (room to grow each simulated turn): cheap copies."""
+    L = state.body.shape[2]
+    cap = min(L, int(state.length.max()) + turns + 1)
+    slots = (state.head_ptr[..., None] + torch.arange(cap, device=state.device)) % L
+    return replace(
+        state, body=state.body.gather(2, slots), head_ptr=torch.zeros_like(state.head_ptr)
+    )
+
+
 def expand(nodes: BatchState, seat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Every move combination worth playing in each node: ``parent: [M]``, ``moves: [M, S]``.
 
@@ -68,20 +79,22 @@ def leaf_rows(
     geo, S = kids.geo, kids.snakes
     rows = torch.arange(len(going), device=kids.device)
     order = _order(seat, S)
-    occ = (kids.cnt[going] > 0).any(1)
-    k_len = kids.length[going]
+    if len(going) < kids.batch:
+        kids = index(kids, going)
+    occ = kids.cnt.sum(1) > 0
+    k_len = kids.length
     eats = k_len[rows, seat] > nodes.length[parent, seat]
     length = k_len.gather(1, order)
     length[:, 0] -= eats.long()
     head, neck = nodes.heads()[parent, seat], nodes.segment(1)[parent, seat]
-    k_heads = kids.heads()[going]
+    k_heads = kids.heads()
     new_head = k_heads[rows, seat]
     return RowView(
         geo=geo,
         free=pack(~occ, geo),
-        food=pack(kids.food[going], geo),
+        food=pack(kids.food, geo),
         src=k_heads.gather(1, order),
-        src_alive=kids.alive[going].gather(1, order),
+        src_alive=kids.alive.gather(1, order),
         length=length,
         eats=eats,
         straight=(new_head - head == head - neck) & (head != neck),
@@ -145,6 +158,6 @@ def search(
     """``[R, 4]`` value of each move of seats ``(b, s)`` after searching ``depth`` turns."""
     parts = []
     for i in range(0, len(b), CHUNK):
-        roots = index(state, b[i : i + CHUNK])
+        roots = compact(index(state, b[i : i + CHUNK]), depth)
         parts.append(_values(roots, s[i : i + CHUNK], depth, w, average))
     return torch.cat(parts)
