@@ -16,6 +16,11 @@ import contextlib
 import fcntl
 import os
 import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +29,10 @@ from typing import Any
 
 from snaketrain.snake.registry import batched_policy
 from snaketrain.snake.space import load_config
+
+
+class TrainingInputError(ValueError):
+    """Bad settings, config or flags: reported before any game is played."""
 
 
 class TrainingBusy(RuntimeError):
@@ -62,6 +71,89 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def local_api(timeout_s: float = 120.0) -> Iterator[None]:
+    """A local Prefect API for this run unless PREFECT_API_URL names one.
+
+    Like Prefect's ephemeral server (uvicorn serving ``create_app`` on loopback, SQLite under
+    PREFECT_HOME), but started in its own session: Ctrl+C in a terminal signals the whole
+    foreground process group, and a server that died with the trainer would leave the
+    interrupted flow unable to record its state."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    port = _free_port()
+    env = {
+        **os.environ,
+        **get_current_settings().to_environment_variables(exclude_unset=True),
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "prefect.server.api.server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "error",
+            "--lifespan",
+            "on",
+        ],
+        env=env,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"the local Prefect API exited at start ({server.returncode})")
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the local Prefect API did not answer within {timeout_s:.0f} s")
+            time.sleep(0.2)
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _block_fields(kind: Any, name: str | None) -> dict[str, Any]:
+    """The fields of the saved block ``name`` of type ``kind`` (none: {})."""
+    if name is None:
+        return {}
+    try:
+        block = kind.load(name)
+    except ValueError as err:
+        raise ValueError(f"no saved {kind.__name__} block named {name!r}: {err}") from None
+    return {key: getattr(block, key) for key in kind.model_fields}
+
+
 @dataclass
 class ContinuousTrainer:
     """Tunes ``config.yaml`` in ``repo_path``. ``games_per_iteration`` set: the old fixed-N
@@ -69,65 +161,98 @@ class ContinuousTrainer:
     Elo with bounds ``sprt``."""
 
     games_per_iteration: int | None = None
-    sprt: tuple[float, float] = (0.0, 10.0)
+    sprt: tuple[float, float] | None = None
     max_iterations: int | None = None
-    min_improvement: float = 0.0
-    parallel_configs: int = 1
-    opponents: Sequence[str] = ("baseline",)
-    device: str = "cpu"
-    seed: int = 0
+    min_improvement: float | None = None
+    parallel_configs: int | None = None
+    opponents: Sequence[str] | None = None
+    device: str | None = None
+    seed: int | None = None
     shards: int | None = None
-    size: int = 11
-    repo_path: str = "."
-    config_path: str = "config.yaml"
+    size: int | None = None
+    repo_path: str | None = None
+    config_path: str | None = None
     results_dir: str = "nn_training_results"
-    push: bool = False
+    push: bool | None = None
     remote: str | None = None
+    settings_block: str | None = None  # a saved TrainingSettings block to start from
+    git_block: str | None = None  # a saved GitTarget block to start from
     extra: dict[str, Any] = field(default_factory=dict)  # further TrainingSettings fields
 
     def settings(self) -> Any:
+        """The TrainingSettings block (or its defaults), overridden by every field set here."""
         from blocks.training import TrainingSettings
 
+        base = _block_fields(TrainingSettings, self.settings_block)
+        if not base.get("shards") and self.shards is None:
+            base["shards"] = max(1, min(os.cpu_count() or 1, 8))
+        over = {
+            "games": self.games_per_iteration,
+            "sprt_elo0": self.sprt[0] if self.sprt else None,
+            "sprt_elo1": self.sprt[1] if self.sprt else None,
+            "min_improvement": self.min_improvement,
+            "parallel_configs": self.parallel_configs,
+            "opponents": list(self.opponents) if self.opponents is not None else None,
+            "device": self.device,
+            "seed": self.seed,
+            "shards": self.shards,
+            "size": self.size,
+        }
         return TrainingSettings(
-            games=self.games_per_iteration,
-            sprt_elo0=self.sprt[0],
-            sprt_elo1=self.sprt[1],
-            min_improvement=self.min_improvement,
-            parallel_configs=self.parallel_configs,
-            opponents=list(self.opponents),
-            device=self.device,
-            seed=self.seed,
-            shards=self.shards or max(1, min(os.cpu_count() or 1, 8)),
-            size=self.size,
-            **self.extra,
+            **(base | {k: v for k, v in over.items() if v is not None} | self.extra)
         )
 
     def target(self) -> Any:
         from blocks.training import GitTarget
 
-        return GitTarget(
-            repo_path=self.repo_path,
-            config_path=self.config_path,
-            remote=self.remote,
-            push=self.push,
-        )
+        base = _block_fields(GitTarget, self.git_block)
+        over = {
+            "repo_path": self.repo_path,
+            "config_path": self.config_path,
+            "remote": self.remote,
+            "push": self.push,
+        }
+        return GitTarget(**(base | {k: v for k, v in over.items() if v is not None}))
 
-    def check(self) -> None:
-        """Every input error, before any game: config, opponents, device, settings."""
-        load_config(Path(self.repo_path) / self.config_path)
-        for name in self.opponents:
-            batched_policy(name)
-        if self.device == "cuda":
+    def check(self) -> tuple[Any, Any]:
+        """Every input error, before any game: settings, config, opponents, device. Returns
+        the resolved (TrainingSettings, GitTarget); raises TrainingInputError."""
+        from pydantic import ValidationError
+
+        from snaketrain.snake.registry import UnknownSnakeError
+        from snaketrain.snake.space import ConfigError
+
+        try:
+            settings, target = self.settings(), self.target()
+            load_config(Path(target.repo_path) / target.config_path)
+            for name in settings.opponents:
+                batched_policy(name)
+        except ValidationError as err:
+            raise TrainingInputError(
+                "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'settings'}: "
+                    + e["msg"].removeprefix("Value error, ")
+                    for e in err.errors()
+                )
+            ) from None
+        except (ConfigError, UnknownSnakeError, ValueError, OSError) as err:
+            raise TrainingInputError(str(err)) from None
+        if settings.device == "cuda":
             import torch
 
             if not torch.cuda.is_available():
-                raise ValueError("--device cuda: this machine has no CUDA device torch can use")
-        self.settings()
+                raise TrainingInputError(
+                    "--device cuda: this machine has no CUDA device torch can use"
+                )
+        return settings, target
 
     def train(self) -> int:
         """Run until ``max_iterations`` (or forever); returns the iterations run. Raises
-        KeyboardInterrupt on Ctrl+C / SIGTERM after the in-flight step stopped cleanly."""
-        self.check()
+        TrainingInputError for bad input before any game, KeyboardInterrupt on Ctrl+C /
+        SIGTERM after the in-flight step stopped cleanly."""
+        uses_blocks = bool(self.settings_block or self.git_block)
+        if not uses_blocks:  # fail fast, before starting any server
+            self.check()
         results = Path(self.results_dir).resolve()
         from prefect.settings import (
             PREFECT_LOCAL_STORAGE_PATH,
@@ -141,6 +266,7 @@ class ContinuousTrainer:
         with (
             exclusive(results),
             sigterm_as_interrupt(),
+            local_api(),
             temporary_settings(
                 {
                     PREFECT_LOCAL_STORAGE_PATH: str(results / "prefect-results"),
@@ -148,10 +274,9 @@ class ContinuousTrainer:
                 }
             ),
         ):
+            settings, target = self.check()
             try:
-                return continuous_training(
-                    self.settings(), self.target(), str(results), self.max_iterations
-                )
+                return continuous_training(settings, target, str(results), self.max_iterations)
             finally:
                 training.shutdown_pool()
 
@@ -176,73 +301,61 @@ def _sprt_bounds(text: str) -> tuple[float, float]:
 def add_train_arguments(p: Any) -> None:
     from snaketrain.cli import int_in
 
-    p.add_argument(
+    a = p.add_argument
+    a(
         "--games",
         type=int_in(2, None, "--games"),
-        default=None,
         help="fixed-N mode: games per candidate (even); default: SPRT decides",
     )
-    p.add_argument(
-        "--sprt",
-        type=_sprt_bounds,
-        default=(0.0, 10.0),
-        metavar="ELO0,ELO1",
-        help="SPRT Elo bounds (default 0,10)",
-    )
-    p.add_argument(
+    a("--sprt", type=_sprt_bounds, metavar="ELO0,ELO1", help="SPRT Elo bounds (default 0,10)")
+    a(
         "--min-improvement",
         type=float,
-        default=0.0,
         metavar="ELO",
         help="fixed-N mode: Elo the whole 95%% interval must clear (default 0)",
     )
-    p.add_argument(
+    a(
         "--max-iterations",
         type=int_in(1, None, "--max-iterations"),
-        default=None,
         help="stop after N iterations (default: run forever)",
     )
-    p.add_argument(
+    a(
         "--parallel-configs",
         type=int_in(1, 16, "--parallel-configs"),
-        default=1,
         help="candidates per iteration, each with its own SPRT (default 1)",
     )
-    p.add_argument(
+    a(
         "--checkpoint-interval",
         type=int_in(1, None, "--checkpoint-interval"),
-        default=1,
-        help="kept for old scripts: every finished step is persisted",
+        help="kept for old scripts: every finished step is persisted anyway",
     )
-    p.add_argument(
+    a(
         "--opponents",
         nargs="+",
-        default=["baseline"],
         metavar="SNAKE",
         help="reference opponents strength is quoted against (default baseline)",
     )
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--seed", type=int_in(0, None, "--seed"), default=0, help="master seed")
-    p.add_argument(
+    a("--device", choices=["cpu", "cuda"], help="where games run (default cpu)")
+    a("--seed", type=int_in(0, None, "--seed"), help="master seed (default 0)")
+    a(
         "--shards",
         type=int_in(1, 64, "--shards"),
-        default=None,
         help="benchmark shards (default: one per CPU core, at most 8)",
     )
-    p.add_argument("--size", type=int, choices=[7, 11, 19], default=11, help="board side")
-    p.add_argument("--config", default="config.yaml", help="config file, relative to --repo")
-    p.add_argument("--repo", default=".", help="git work tree to commit improvements to")
-    p.add_argument("--results", default="nn_training_results", help="results folder")
-    p.add_argument("--push", action="store_true", help="push each improvement")
-    p.add_argument("--remote", default=None, help="remote to push to (default: upstream)")
+    a("--size", type=int, choices=[7, 11, 19], help="board side (default 11)")
+    a("--config", help="config file, relative to --repo (default config.yaml)")
+    a("--repo", help="git work tree to commit improvements to (default .)")
+    a("--results", default="nn_training_results", help="results folder")
+    a("--push", action="store_true", default=None, help="push each improvement")
+    a("--remote", help="remote to push to (default: the branch's upstream)")
+    a("--settings-block", metavar="NAME", help="start from a saved TrainingSettings block")
+    a("--git-block", metavar="NAME", help="start from a saved GitTarget block")
 
 
 def run_train(args: Any) -> int:
     import sys
 
     from snaketrain.cli import UsageError
-    from snaketrain.snake.registry import UnknownSnakeError
-    from snaketrain.snake.space import ConfigError
 
     trainer = ContinuousTrainer(
         games_per_iteration=args.games,
@@ -260,14 +373,16 @@ def run_train(args: Any) -> int:
         results_dir=args.results,
         push=args.push,
         remote=args.remote,
-        extra={"checkpoint_interval": args.checkpoint_interval},
+        settings_block=args.settings_block,
+        git_block=args.git_block,
+        extra=(
+            {"checkpoint_interval": args.checkpoint_interval} if args.checkpoint_interval else {}
+        ),
     )
     try:
-        trainer.check()
-    except (ConfigError, UnknownSnakeError, ValueError, OSError) as err:
-        raise UsageError(f"snaketrain train: error: {err}") from None
-    try:
         n = trainer.train()
+    except TrainingInputError as err:
+        raise UsageError(f"snaketrain train: error: {err}") from None
     except TrainingBusy as err:
         print(f"snaketrain train: {err}", file=sys.stderr)
         return 1
