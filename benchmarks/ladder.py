@@ -3,13 +3,15 @@ one below it, in paired 1v1 11x11 games (each seed played twice, seats swapped).
 
     python benchmarks/ladder.py [--pairs 500] [--batch 1024] [--config config.yaml]
 
-Prints a markdown table of win rates (draws count half) and the games/min of each match.
+Prints a markdown table of win rates (draws count half) and the games/min of each match, one
+row as each match ends (games/min is wall-clock time on this machine, whatever else runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,27 +52,31 @@ def play(a: BatchedPolicy, b: BatchedPolicy, pairs: int, seed: int = 1, batch: i
     return Match(a.name, b.name, wins, losses, len(res) - wins - losses, len(res) / minutes)
 
 
-def ladder(config: str, pairs: int, seed: int = 1, batch: int = 1024) -> list[Match]:
-    """Default config vs every rung below baseline (and baseline), then rung vs rung below."""
-    me = HeuristicPolicy(load_config(config), name=f"default ({config})")
-    out = [play(me, batched_policy(r), pairs, seed, batch) for r in LADDER]
+def ladder(config: str, pairs: int, seed: int = 1, batch: int = 1024) -> Iterator[Match]:
+    """Each rung vs the one below it, then the config vs every rung (baseline last)."""
     for lower, upper in zip(LADDER, LADDER[1:], strict=False):
-        out.append(play(batched_policy(upper), batched_policy(lower), pairs, seed, batch))
-    return out
+        yield play(batched_policy(upper), batched_policy(lower), pairs, seed, batch)
+    me = HeuristicPolicy(load_config(config), name=config)
+    for rung in LADDER:
+        yield play(me, batched_policy(rung), pairs, seed, batch)
+
+
+HEADER = (
+    "| snake | opponent | games | wins | losses | draws | win rate | games/min |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(m: Match) -> str:
+    n = m.wins + m.losses + m.draws
+    return (
+        f"| {m.a} | {m.b} | {n} | {m.wins} | {m.losses} | {m.draws} | "
+        f"{100 * m.score:.1f}% | {m.games_per_min:.0f} |"
+    )
 
 
 def table(matches: list[Match]) -> str:
-    rows = [
-        "| snake | opponent | games | wins | losses | draws | win rate | games/min |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for m in matches:
-        n = m.wins + m.losses + m.draws
-        rows.append(
-            f"| {m.a} | {m.b} | {n} | {m.wins} | {m.losses} | {m.draws} | "
-            f"{100 * m.score:.1f}% | {m.games_per_min:.0f} |"
-        )
-    return "\n".join(rows)
+    return "\n".join([HEADER, *(row(m) for m in matches)])
 
 
 def main() -> None:
@@ -80,7 +86,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--config", default="config.yaml")
     args = parser.parse_args()
-    print(table(ladder(args.config, args.pairs, args.seed, args.batch)))
+    print(HEADER, flush=True)
+    for m in ladder(args.config, args.pairs, args.seed, args.batch):
+        print(row(m), flush=True)
 
 
 if __name__ == "__main__":
