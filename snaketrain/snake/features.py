@@ -35,7 +35,9 @@ __all__ = [
     "pack",
     "popcount",
     "safe_mask",
+    "segments",
 ]
+
 
 def popcount(words: torch.Tensor) -> torch.Tensor:
     """Set bits of each integer word holding at most 24 bits (a board row), as int64."""
@@ -49,9 +51,20 @@ def popcount(words: torch.Tensor) -> torch.Tensor:
 def pack(grid: torch.Tensor, geo: Geometry) -> torch.Tensor:
     """Padded cells ``grid: [N, P]`` (bool) to board bitboards ``[N, H]`` int32."""
     n = grid.shape[0]
-    g = grid.reshape(n, geo.height + 2, geo.wp)[:, 1:-1, 1:-1].float()
-    weights = 2.0 ** torch.arange(geo.width, device=grid.device, dtype=torch.float32)
-    return (g @ weights).int()  # exact: at most 19 bits
+    g = grid.reshape(n, geo.height + 2, geo.wp)[:, 1:-1, 1:-1]
+    weights = torch.ones(geo.width, dtype=torch.int32, device=grid.device) << torch.arange(
+        geo.width, dtype=torch.int32, device=grid.device
+    )
+    return (g.int() * weights).sum(-1, dtype=torch.int32)
+
+
+def segments(cnt: torch.Tensor) -> torch.Tensor:
+    """``cnt: [N, S, P]`` per-snake segment counts to all snakes' segments per cell ``[N, P]``
+    (a loop over S: much faster than a reduction over the middle dim of a small int type)."""
+    total = cnt[:, 0].long()
+    for j in range(1, cnt.shape[1]):
+        total = total + cnt[:, j]
+    return total
 
 
 def cell_xy(pos: torch.Tensor, geo: Geometry) -> tuple[torch.Tensor, torch.Tensor]:
@@ -233,7 +246,7 @@ def node_areas(state: BatchState, b: torch.Tensor, s: torch.Tensor) -> torch.Ten
     One fill per game and head, however many seats of the game ask."""
     geo, S = state.geo, state.snakes
     games, which = torch.unique(b, return_inverse=True)
-    occ = (state.cnt[games] > 0).any(1)  # [G, P]
+    occ = segments(state.cnt[games]) > 0  # [G, P]
     area = flood(pack(~occ, geo), state.heads()[games], state.alive[games], geo).area  # [G, S]
     return area[which].gather(1, _order(s, S))
 
@@ -251,7 +264,7 @@ def move_rows(
     head = heads[b, s]
     new_head = (head[:, None] + geo.deltas(dev)).clamp(0, P - 1)  # [R, 4]
     eats = state.food[b[:, None], new_head] & safe  # [R, 4]
-    occ = state.cnt[b].sum(1)  # [R, P] segments after nobody moved
+    occ = segments(state.cnt[b])  # [R, P] segments after nobody moved
     tail = state.tails()[b, s]
     free = pack(occ == 0, geo).repeat_interleave(4, 0)  # [R*4, H]
     rows = torch.arange(R * 4, device=dev)

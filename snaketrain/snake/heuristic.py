@@ -98,22 +98,28 @@ def score_rows(view: RowView, w: Weights) -> torch.Tensor:
     return torch.where(view.src_alive[:, 0], bonus - pen, NEG)
 
 
-def depth0_values(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) -> torch.Tensor:
-    """``[R, 4]`` scores of the four moves of seats ``(b, s)`` with enemies unmoved."""
+def depth0_values(
+    state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights, before: torch.Tensor
+) -> torch.Tensor:
+    """``[R, 4]`` scores of the four moves of seats ``(b, s)`` with enemies unmoved;
+    ``before: [R, S]`` the heads' areas now (``node_areas``)."""
     view, _ = move_rows(state, b, s)
-    view.before_area = node_areas(state, b, s).repeat_interleave(4, 0)
+    view.before_area = before.repeat_interleave(4, 0)
     return score_rows(view, w).reshape(-1, 4)
 
 
-def critical(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) -> torch.Tensor:
-    """``[R]`` bool: a hybrid critical turn for seat ``(b, s)`` (health, nearby heads, space)."""
+def critical(
+    state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights, area: torch.Tensor
+) -> torch.Tensor:
+    """``[R]`` bool: a hybrid critical turn for seat ``(b, s)`` (health, nearby heads, space);
+    ``area: [R]`` our reachable area from the current head."""
     heads = state.heads()[b]  # [R, S]
     x, y = cell_xy(heads, state.geo)
     me = s[:, None]
     mx, my = x.gather(1, me), y.gather(1, me)
     near = ((x - mx).abs() + (y - my).abs() <= 3) & state.alive[b]
     near[torch.arange(len(b), device=b.device), s] = False
-    area = node_areas(state, b, s)[:, 0].double()
+    area = area.double()
     return (
         (state.health[b, s] <= w["hybrid.critical_health"])
         | (near.sum(1) >= w["hybrid.critical_nearby_enemies"])
@@ -121,12 +127,22 @@ def critical(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) ->
     )
 
 
-def plan_depth(state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights) -> torch.Tensor:
+def plan_depth(
+    state: BatchState,
+    b: torch.Tensor,
+    s: torch.Tensor,
+    w: Weights,
+    before: torch.Tensor | None = None,
+) -> torch.Tensor:
     """``[R]`` search depth per seat: search.depth, or hybrid.lookahead_depth on a critical
-    turn, cut to the deepest whose full tree ((4 * 4^enemies)^depth leaves) fits max_nodes."""
+    turn, cut to the deepest whose full tree ((4 * 4^enemies)^depth leaves) fits max_nodes.
+    ``before: [R, S]``: ``node_areas(state, b, s)`` if already known."""
     depth = torch.full_like(b, int(w["search.depth"]))
     if w["hybrid.enabled"]:
-        depth = torch.where(critical(state, b, s, w), int(w["hybrid.lookahead_depth"]), depth)
+        if before is None:
+            before = node_areas(state, b, s)
+        hot = critical(state, b, s, w, before[:, 0])
+        depth = torch.where(hot, int(w["hybrid.lookahead_depth"]), depth)
     enemies = state.alive[b].sum(1) - 1
     bits = int(w["search.max_nodes"]).bit_length() - 1  # floor(log2(max_nodes))
     return torch.minimum(depth, bits // (2 * (1 + enemies)))
@@ -146,12 +162,13 @@ class HeuristicPolicy:
         from .lookahead import search  # lookahead scores its leaves with this module
 
         w = self.weights
-        depth = plan_depth(state, b, s, w)
+        before = node_areas(state, b, s)  # [R, S]
+        depth = plan_depth(state, b, s, w, before)
         out = torch.empty(len(b), 4, dtype=torch.float64, device=state.device)
         for d in depth.unique().tolist():
             rows = torch.nonzero(depth == d).flatten()
             if d == 0:
-                out[rows] = depth0_values(state, b[rows], s[rows], w)
+                out[rows] = depth0_values(state, b[rows], s[rows], w, before[rows])
             else:
                 out[rows] = search(state, b[rows], s[rows], d, w, self.average)
         return out

@@ -18,7 +18,7 @@ import torch
 from snaketrain.rules.batched import BatchState, step_
 from snaketrain.rules.types import Settings
 
-from .features import RowView, _order, node_areas, pack
+from .features import RowView, _order, node_areas, pack, segments
 from .heuristic import NEG, Weights, score_rows
 from .random_safe import safe_mask
 
@@ -81,7 +81,7 @@ def leaf_rows(
     order = _order(seat, S)
     if len(going) < kids.batch:
         kids = index(kids, going)
-    occ = kids.cnt.sum(1) > 0
+    occ = segments(kids.cnt) > 0
     k_len = kids.length
     eats = k_len[rows, seat] > nodes.length[parent, seat]
     length = k_len.gather(1, order)
