@@ -52,13 +52,17 @@ def play(a: BatchedPolicy, b: BatchedPolicy, pairs: int, seed: int = 1, batch: i
     return Match(a.name, b.name, wins, losses, len(res) - wins - losses, len(res) / minutes)
 
 
-def ladder(config: str, pairs: int, seed: int = 1, batch: int = 1024) -> Iterator[Match]:
+def ladder(
+    config: str, pairs: int, seed: int = 1, batch: int = 1024, part: str = "all"
+) -> Iterator[Match]:
     """Each rung vs the one below it, then the config vs every rung (baseline last)."""
-    for lower, upper in zip(LADDER, LADDER[1:], strict=False):
-        yield play(batched_policy(upper), batched_policy(lower), pairs, seed, batch)
-    me = HeuristicPolicy(load_config(config), name=config)
-    for rung in LADDER:
-        yield play(me, batched_policy(rung), pairs, seed, batch)
+    if part in ("all", "rungs"):
+        for lower, upper in zip(LADDER, LADDER[1:], strict=False):
+            yield play(batched_policy(upper), batched_policy(lower), pairs, seed, batch)
+    if part in ("all", "config"):
+        me = HeuristicPolicy(load_config(config), name=config)
+        for rung in LADDER:
+            yield play(me, batched_policy(rung), pairs, seed, batch)
 
 
 HEADER = (
@@ -85,9 +89,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--config", default="config.yaml")
+    parser.add_argument("--part", choices=("all", "rungs", "config"), default="all")
     args = parser.parse_args()
     print(HEADER, flush=True)
-    for m in ladder(args.config, args.pairs, args.seed, args.batch):
+    for m in ladder(args.config, args.pairs, args.seed, args.batch, args.part):
         print(row(m), flush=True)
 
 

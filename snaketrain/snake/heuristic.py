@@ -14,11 +14,9 @@ import torch
 from snaketrain.rules.batched import BatchState
 
 from .features import RowView, cell_xy, flood_rows, move_rows, node_areas
+from .lookahead import NEG, search
 from .random_safe import random_safe_batched
 from .space import Config
-
-NEG = -1e9
-"""Score of a move that dies at once (worse than any searched outcome)."""
 
 
 @dataclass(frozen=True)
@@ -157,10 +155,12 @@ class HeuristicPolicy:
         self.weights = Weights.of(config)
         self.average = config["search.reply_model"] == "average"
 
+    def score(self, view: RowView) -> torch.Tensor:
+        """``[N]`` heuristic score of each row's move under this config."""
+        return score_rows(view, self.weights)
+
     def values(self, state: BatchState, b: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
         """``[R, 4]`` value of each move for seats ``(b, s)`` (NEG: dies at once)."""
-        from .lookahead import search  # lookahead scores its leaves with this module
-
         w = self.weights
         before = node_areas(state, b, s)  # [R, S]
         depth = plan_depth(state, b, s, w, before)
@@ -170,7 +170,7 @@ class HeuristicPolicy:
             if d == 0:
                 out[rows] = depth0_values(state, b[rows], s[rows], w, before[rows])
             else:
-                out[rows] = search(state, b[rows], s[rows], d, w, self.average)
+                out[rows] = search(state, b[rows], s[rows], d, self.score, self.average)
         return out
 
     def __call__(self, state: BatchState, mask: torch.Tensor) -> torch.Tensor:

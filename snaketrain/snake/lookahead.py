@@ -11,6 +11,7 @@ led to it, read on the board after everyone moved. Enemy replies combine by thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 
 import torch
@@ -19,9 +20,13 @@ from snaketrain.rules.batched import BatchState, step_
 from snaketrain.rules.types import Settings
 
 from .features import RowView, _order, node_areas, pack, segments
-from .heuristic import NEG, Weights, score_rows
 from .random_safe import safe_mask
 
+Scorer = Callable[[RowView], torch.Tensor]
+"""The heuristic: ``[N]`` score of the move each row of a ``RowView`` made."""
+
+NEG = -1e9
+"""Value of a move that dies at once (worse than any searched outcome)."""
 WIN, DRAW, LOSS = 1e6, -5e5, -1e6
 NO_SPAWN = Settings(food_spawn_chance=0, minimum_food=0)
 CHUNK = 512
@@ -105,7 +110,7 @@ def leaf_rows(
 
 
 def _values(
-    nodes: BatchState, seat: torch.Tensor, depth: int, w: Weights, average: bool
+    nodes: BatchState, seat: torch.Tensor, depth: int, score: Scorer, average: bool
 ) -> torch.Tensor:
     """``[N, 4]`` value of each move of ``seat`` in each node, searching ``depth`` turns."""
     N, S = nodes.alive.shape
@@ -131,10 +136,10 @@ def _values(
         if depth == 1:
             before = node_areas(nodes, torch.arange(N, device=dev), seat)
             view = leaf_rows(nodes, kids, going, parent[going], kseat[going], before)
-            v[going] = score_rows(view, w)
+            v[going] = score(view)
         else:
             sub = index(kids, going)
-            v[going] = _values(sub, kseat[going], depth - 1, w, average).max(1).values
+            v[going] = _values(sub, kseat[going], depth - 1, score, average).max(1).values
     key = parent * 4 + own
     if average:
         total = torch.zeros(N * 4, dtype=torch.float64, device=dev).index_add_(0, key, v)
@@ -152,12 +157,13 @@ def search(
     b: torch.Tensor,
     s: torch.Tensor,
     depth: int,
-    w: Weights,
+    score: Scorer,
     average: bool = False,
 ) -> torch.Tensor:
-    """``[R, 4]`` value of each move of seats ``(b, s)`` after searching ``depth`` turns."""
+    """``[R, 4]`` value of each move of seats ``(b, s)`` after searching ``depth`` turns,
+    ``score`` valuing the leaves."""
     parts = []
     for i in range(0, len(b), CHUNK):
         roots = compact(index(state, b[i : i + CHUNK]), depth)
-        parts.append(_values(roots, s[i : i + CHUNK], depth, w, average))
+        parts.append(_values(roots, s[i : i + CHUNK], depth, score, average))
     return torch.cat(parts)
