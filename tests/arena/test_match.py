@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -28,6 +29,16 @@ from snaketrain.arena.runner import GameResults, GameSpec, run_games
 from snaketrain.rules import rng
 from snaketrain.rules.batched import BatchState
 from snaketrain.snake.random_safe import RandomSafe, random_safe_batched, safe_mask
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """Small batches run fastest on one thread (the default two spin on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 SMALL = MatchSetup(size=7, master_seed=11, max_turns=200, batch_size=64)
 
