@@ -4,9 +4,10 @@
 * ``hungry-hunter``: food while health < 50 (or when no enemy is shorter), otherwise the safe
   move nearest (Manhattan) to the head of a strictly shorter enemy; never next to the head of an
   enemy at least as long when another safe move exists.
-* ``space-aware``: first keeps the safe moves with the largest reachable area (never a smaller
-  pocket when a larger one exists; a move that eats counts the cell its tail keeps), then
-  chooses among them as ``hungry-hunter`` does.
+* ``space-aware``: of the safe moves not next to a head at least as long (all safe moves if
+  none), keeps those with the largest reachable area (never a smaller pocket when a larger one
+  exists; a move that eats counts the cell its tail keeps), then chooses among them as
+  ``hungry-hunter`` does.
 
 Ties are broken with the game's seeded draws, as every snake here does.
 """
@@ -72,12 +73,6 @@ class HungryHunter:
         b, s = torch.nonzero(mask, as_tuple=True)
         view, safe = move_rows(state, b, s)
         res = flood_rows(view, sources=1)
-        cands = safe
-        if self.space_first:
-            # the cell our grown tail keeps when we eat is no smaller pocket: count it
-            room = res.area[:, 0] + view.eats.long()
-            area = torch.where(safe, room.reshape(-1, 4), -1)
-            cands = safe & (area == area.max(1, keepdim=True).values)
         x, y = cell_xy(view.src, view.geo)
         dist = (x - x[:, :1]).abs() + (y - y[:, :1]).abs()  # [R*4, K]
         enemy = view.src_alive.clone()
@@ -85,7 +80,12 @@ class HungryHunter:
         longer = enemy & (view.length >= view.length[:, :1])
         shorter = enemy & (view.length < view.length[:, :1])
         risky = ((dist == 1) & longer).any(1).reshape(-1, 4)
-        cands = _narrow(cands, ~risky)
+        cands = _narrow(safe, ~risky)
+        if self.space_first:
+            # the cell our grown tail keeps when we eat is no smaller pocket: count it
+            room = res.area[:, 0] + view.eats.long()
+            area = torch.where(cands, room.reshape(-1, 4), -1)
+            cands = cands & (area == area.max(1, keepdim=True).values)
         prey = torch.where(shorter, dist, FAR).min(1).values.reshape(-1, 4)
         steps = torch.where(view.eats, 0, res.food_steps).reshape(-1, 4)
         food = torch.where(steps < 0, FAR, steps)
