@@ -310,6 +310,9 @@ def run_bench(args: argparse.Namespace) -> int:
         policies = [batched_policy(r) for r in refs]
     except (UnknownSnakeError, ConfigError, OSError) as err:
         raise UsageError(f"{prog} {err}") from None
+    # One torch thread per process (more cores: --shards): on a busy 2-core machine the default
+    # threads spin against each other, 7x slower (benchmarks/arena.py).
+    torch.set_num_threads(1)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     setup = MatchSetup(
         players=args.players,
