@@ -84,6 +84,7 @@ def test_the_pair_cap_ends_inconclusive_and_not_accepted() -> None:
 
 
 def test_a_snake_against_an_equal_snake_is_accepted_in_at_most_5_percent_of_runs() -> None:
+    # measured: 7 of 200 accepted, 80 games per run on average
     candidate, opponent = EQUAL
     verdicts = sprt_lanes(
         [(candidate, seed) for seed in range(RUNS)], [opponent], SETUP, TEST, batch_pairs=16
@@ -94,7 +95,7 @@ def test_a_snake_against_an_equal_snake_is_accepted_in_at_most_5_percent_of_runs
 
 
 def test_a_clearly_better_snake_is_accepted_in_at_least_95_percent_of_runs() -> None:
-    # space-aware is about +500 Elo above random-safe on 7x7
+    # space-aware is about +500 Elo above random-safe on 7x7; measured: 200 of 200, 32 games
     better = batched_policy("space-aware")  # one policy for all lanes: one call per turn
     verdicts = sprt_lanes(
         [(better, seed) for seed in range(RUNS)], [RandomSafe()], SETUP, TEST, batch_pairs=16
@@ -104,8 +105,8 @@ def test_a_clearly_better_snake_is_accepted_in_at_least_95_percent_of_runs() -> 
 
 
 def test_the_elo_interval_covers_the_true_difference_in_about_95_percent_of_runs() -> None:
-    # Equal snakes: the true Elo difference is 0. 200 runs of 20 pairs each.
+    # Equal snakes: the true Elo difference is 0. 200 runs of 64 pairs each (measured: 189).
     candidate, opponent = EQUAL
-    results = play_lanes([(candidate, seed) for seed in range(RUNS)], [opponent], SETUP, range(20))
+    results = play_lanes([(candidate, seed) for seed in range(RUNS)], [opponent], SETUP, range(64))
     covered = sum(r.total.elo().low <= 0.0 <= r.total.elo().high for r in results)
     assert 0.90 * RUNS <= covered <= 0.99 * RUNS, f"covered in {covered} of {RUNS} runs"
