@@ -38,6 +38,11 @@ class TrainingSettings(Block):
     )
     remeasure_pairs: int = Field(default=200, ge=1, description="fresh pairs for strength")
     shards: int = Field(default=1, ge=1, le=64, description="benchmark shards per batch")
+    benchmark_deployments: list[str] = Field(
+        default_factory=list,
+        description="run shard k on deployment k % n, e.g. benchmark/gpu-0 .. benchmark/gpu-7;"
+        " empty: shards run in local processes",
+    )
     device: Literal["cpu", "cuda"] = "cpu"
     size: Literal[7, 11, 19] = 11
     players: Literal[2, 4] = 2

@@ -26,7 +26,7 @@ from snaketrain.gitops import commit_message
 from snaketrain.snake.space import config_hash, load_config, parse_yaml
 from snaketrain.trainlog import LogEntry, TrainingLog, stagnation_warning, utc_timestamp
 from tasks.advise import advise
-from tasks.benchmark import benchmark
+from tasks.benchmark import benchmark, remote_benchmark
 from tasks.build import build
 from tasks.commit import commit, retry_pending
 from tasks.perturb import perturb
@@ -60,6 +60,22 @@ def _play(
         settings.device,
     )
     hashes = [_ref_hash(r) for r in refs]
+    if settings.benchmark_deployments:
+        pools = settings.benchmark_deployments
+        return [
+            remote_benchmark.submit(
+                pools[k % len(pools)],
+                refs,
+                hashes,
+                names,
+                setup,
+                pairs,
+                k,
+                settings.shards,
+                results_dir,
+            )
+            for k in range(settings.shards)
+        ]
     return benchmark.map(
         unmapped(refs),
         unmapped(hashes),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -70,3 +72,69 @@ def benchmark(
         time.perf_counter() - t0,
     )
     return result
+
+
+def shard_file(
+    results_dir: str,
+    ref_hashes: list[str],
+    names: list[str],
+    setup: MatchSetup,
+    pairs: list[int],
+    shard: int,
+    shards: int,
+) -> Path:
+    """Where a remote shard leaves its result: ``<results>/shards/<key>.json``."""
+    key = shard_key(
+        {
+            "ref_hashes": ref_hashes,
+            "names": names,
+            "setup": setup,
+            "pairs": pairs,
+            "shard": shard,
+            "shards": shards,
+        }
+    )
+    return Path(results_dir) / "shards" / f"{key}.json"
+
+
+@task(
+    name="remote-benchmark",
+    persist_result=True,
+    cache_key_fn=lambda _c, p: "remote-" + shard_key(p),
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+)
+def remote_benchmark(
+    deployment: str,
+    refs: list[str],
+    ref_hashes: list[str],
+    names: list[str],
+    setup: MatchSetup,
+    pairs: list[int],
+    shard: int,
+    shards: int,
+    results_dir: str,
+) -> MatchResult:
+    """Run one shard as a flow run of the benchmark deployment ``deployment`` (a work pool's
+    worker plays it) and read its result."""
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(
+        deployment,
+        parameters={
+            "refs": refs,
+            "ref_hashes": ref_hashes,
+            "names": names,
+            "setup": asdict(setup),
+            "pairs": pairs,
+            "shard": shard,
+            "shards": shards,
+            "results_dir": results_dir,
+        },
+        timeout=None,
+        as_subflow=True,
+    )
+    if run.state is None or not run.state.is_completed():
+        raise RuntimeError(f"benchmark shard {shard} on {deployment} ended {run.state}")
+    path = shard_file(results_dir, ref_hashes, names, setup, pairs, shard, shards)
+    return MatchResult.from_json(path.read_text(encoding="utf-8"))
