@@ -44,9 +44,8 @@ import multiprocessing
 import queue
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -396,22 +395,6 @@ class ShardPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@contextmanager
-def shard_pool(
-    build: Build,
-    refs: Sequence[str],
-    names: Sequence[str],
-    setup: MatchSetup,
-    shards: int,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[ShardPool]:
-    pool = ShardPool(build, refs, names, setup, shards, progress)
-    try:
-        yield pool
-    finally:
-        pool.close()
 
 
 # --- decisions -------------------------------------------------------------------------------
