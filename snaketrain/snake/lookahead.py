@@ -33,21 +33,33 @@ CHUNK = 512
 """Roots searched together: bounds the memory of the expanded games."""
 
 
+def _take(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    if t.stride(0) == 0:  # one row shared by every game (see compact): stays shared
+        return t[:1].expand(len(idx), *t.shape[1:])
+    return t[idx]
+
+
 def index(state: BatchState, idx: torch.Tensor) -> BatchState:
     """The games ``idx: [N]`` of ``state`` (repeats allowed) as a new BatchState."""
-    return replace(
-        state, **{f.name: getattr(state, f.name)[idx] for f in fields(state) if f.name != "geo"}
-    )
+    names = [f.name for f in fields(state) if f.name != "geo"]
+    return replace(state, **{name: _take(getattr(state, name), idx) for name in names})
 
 
 def compact(state: BatchState, turns: int) -> BatchState:
     """``state`` with each ring buffer rotated to start at the head and cut to the longest
-    snake plus ``turns`` + 1 slots (room to grow each simulated turn): cheap copies."""
+    snake plus ``turns`` + 1 slots (room to grow each simulated turn), and without hazards a
+    single shared all-zero hazard row: cheap copies of the searched games."""
     L = state.body.shape[2]
     cap = min(L, int(state.length.max()) + turns + 1)
     slots = (state.head_ptr[..., None] + torch.arange(cap, device=state.device)) % L
+    hazard = state.hazard
+    if not bool(hazard.any()):
+        hazard = torch.zeros_like(hazard[:1]).expand_as(hazard)
     return replace(
-        state, body=state.body.gather(2, slots), head_ptr=torch.zeros_like(state.head_ptr)
+        state,
+        body=state.body.gather(2, slots),
+        head_ptr=torch.zeros_like(state.head_ptr),
+        hazard=hazard,
     )
 
 
