@@ -2,6 +2,7 @@
 one below it, in paired 1v1 11x11 games (each seed played twice, seats swapped).
 
     python benchmarks/ladder.py [--pairs 500] [--batch 1024] [--config config.yaml]
+                                [--part all|rungs|config|speed]
 
 Prints a markdown table of win rates (draws count half) and the games/min of each match, one
 row as each match ends (games/min is wall-clock time on this machine, whatever else runs).
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from snaketrain.arena.runner import GameSpec, run_games
 from snaketrain.rules import rng
@@ -59,6 +61,9 @@ def ladder(
     if part in ("all", "rungs"):
         for lower, upper in zip(LADDER, LADDER[1:], strict=False):
             yield play(batched_policy(upper), batched_policy(lower), pairs, seed, batch)
+    if part == "speed":
+        me = HeuristicPolicy(load_config(config), name=config)
+        yield play(me, HeuristicPolicy(load_config(config), name=config), pairs, seed, batch)
     if part in ("all", "config"):
         me = HeuristicPolicy(load_config(config), name=config)
         for rung in LADDER:
@@ -89,8 +94,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--config", default="config.yaml")
-    parser.add_argument("--part", choices=("all", "rungs", "config"), default="all")
+    parser.add_argument(
+        "--part",
+        choices=("all", "rungs", "config", "speed"),
+        default="all",
+        help="speed: the config against itself only (throughput of the full policy)",
+    )
     args = parser.parse_args()
+    print(f"torch threads: {torch.get_num_threads()}, batch {args.batch}", flush=True)
     print(HEADER, flush=True)
     for m in ladder(args.config, args.pairs, args.seed, args.batch, args.part):
         print(row(m), flush=True)
