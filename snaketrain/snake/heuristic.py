@@ -170,7 +170,9 @@ class HeuristicPolicy:
             if d == 0:
                 out[rows] = depth0_values(state, b[rows], s[rows], w, before[rows])
             else:
-                out[rows] = search(state, b[rows], s[rows], d, self.score, self.average)
+                out[rows] = search(
+                    state, b[rows], s[rows], d, self.score, self.average, before[rows]
+                )
         return out
 
     def __call__(self, state: BatchState, mask: torch.Tensor) -> torch.Tensor:
