@@ -34,7 +34,11 @@ class Weights:
 
 
 def score_rows(view: RowView, w: Weights) -> torch.Tensor:
-    """``[N]`` float64 heuristic score of each row's move (NEG where the move dies at once)."""
+    """``[N]`` float64 heuristic score of each row's move (NEG where the move dies at once).
+
+    Readings of the meanings where they leave a choice: *own length* is our length before the
+    move (``traps.food_trap`` uses the length after eating, as it says); *health* and *turn*
+    are those before the move; enemy lengths are as they stand on the row's board."""
     geo = view.geo
     res = flood_rows(view)
     cells = float(geo.width * geo.height)
