@@ -64,112 +64,120 @@ def compact(state: BatchState, turns: int) -> BatchState:
     )
 
 
-def expand(nodes: BatchState, seat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every move combination worth playing in each node: ``parent: [M]``, ``moves: [M, S]``.
+def expand(nodes: BatchState) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Every move combination worth playing in each node: ``safe: [N, S, 4]`` (the nodes'
+    safe moves), ``parent: [M]`` (non-decreasing) and ``moves: [M, S]`` of the children.
 
-    Seat ``seat[n]`` plays its safe moves (none: the node has no children); every other seat
-    its safe moves, or only "up" when it has none or is out of the game."""
+    Every seat plays its safe moves, or only "up" when it has none or is out of the game; a
+    searching seat keeps only the children where its own move was safe."""
     N, S = nodes.alive.shape
     dev = nodes.device
     safe = safe_mask(nodes)  # [N, S, 4]
     up = torch.arange(4, device=dev) == 0
     allowed = torch.where((safe.any(-1) & nodes.alive)[..., None], safe, up)
-    rows = torch.arange(N, device=dev)
-    allowed[rows, seat] = safe[rows, seat]
-    parent = rows
+    parent = torch.arange(N, device=dev)
     moves = torch.zeros(N, 0, dtype=torch.long, device=dev)
     for j in range(S):
         p, m = torch.nonzero(allowed[parent, j], as_tuple=True)
         parent, moves = parent[p], torch.cat([moves[p], m[:, None]], 1)
-    return parent, moves
+    return safe, parent, moves
 
 
 def leaf_rows(
     nodes: BatchState,
     kids: BatchState,
-    going: torch.Tensor,
+    kid: torch.Tensor,
     parent: torch.Tensor,
     seat: torch.Tensor,
     before: torch.Tensor,
 ) -> RowView:
-    """Rows scoring our last move on the boards ``kids[going]`` (children ``parent`` of
-    ``nodes``), ``before: [N, S]`` the nodes' head areas in source order."""
+    """Rows scoring the last move of ``seat: [n]`` on the boards ``kids[kid]``, children of
+    ``nodes[parent]``; ``before: [n, S]`` the parents' head areas in source order."""
     geo, S = kids.geo, kids.snakes
-    rows = torch.arange(len(going), device=kids.device)
+    rows = torch.arange(len(kid), device=kids.device)
     order = _order(seat, S)
-    if len(going) < kids.batch:
-        kids = index(kids, going)
-    occ = segments(kids.cnt) > 0
-    k_len = kids.length
+    free = pack(segments(kids.cnt) == 0, geo)[kid]  # packed once per child
+    food = pack(kids.food, geo)[kid]
+    k_len = kids.length[kid]
     eats = k_len[rows, seat] > nodes.length[parent, seat]
     length = k_len.gather(1, order)
     length[:, 0] -= eats.long()
     head, neck = nodes.heads()[parent, seat], nodes.segment(1)[parent, seat]
-    k_heads = kids.heads()
+    k_heads = kids.heads()[kid]
     new_head = k_heads[rows, seat]
     return RowView(
         geo=geo,
-        free=pack(~occ, geo),
-        food=pack(kids.food, geo),
+        free=free,
+        food=food,
         src=k_heads.gather(1, order),
-        src_alive=kids.alive.gather(1, order),
+        src_alive=kids.alive[kid].gather(1, order),
         length=length,
         eats=eats,
         straight=(new_head - head == head - neck) & (head != neck),
         health=nodes.health[parent, seat],
         turn=nodes.turn[parent],
-        before_area=before[parent],
+        before_area=before,
     )
 
 
 def _values(
     nodes: BatchState,
-    seat: torch.Tensor,
+    rg: torch.Tensor,
+    rs: torch.Tensor,
     depth: int,
     score: Scorer,
     average: bool,
     before: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """``[N, 4]`` value of each move of ``seat`` in each node, searching ``depth`` turns;
-    ``before: [N, S]`` the nodes' head areas (``node_areas``) if known."""
-    N, S = nodes.alive.shape
-    dev = nodes.device
-    parent, moves = expand(nodes, seat)
-    out = torch.full((N * 4,), NEG, dtype=torch.float64, device=dev)
-    if len(parent) == 0:
-        return out.reshape(N, 4)
+    """``[R, 4]`` value of each move of seat ``rs[r]`` in node ``rg[r]``, searching ``depth``
+    turns. Each node is expanded and stepped once for all the seats asking about it;
+    ``before: [R, S]`` the rows' head areas (``node_areas``) if known."""
+    S = nodes.snakes
+    R, dev = len(rg), nodes.device
+    out = torch.full((R * 4,), NEG, dtype=torch.float64, device=dev)
+    safe, parent, moves = expand(nodes)
+    if len(parent) == 0 or R == 0:
+        return out.reshape(R, 4)
     kids = index(nodes, parent)
     step_(kids, moves, NO_SPAWN)
-    M = len(parent)
-    rows = torch.arange(M, device=dev)
-    kseat = seat[parent]
-    own = moves[rows, kseat]
-    me = kids.alive[rows, kseat]
-    others = (kids.alive.sum(1) - me.long()) > 0
-    v = torch.full((M,), LOSS, dtype=torch.float64, device=dev)
+    # pairs (row, child of the row's node); children of a node are contiguous
+    per_node = torch.bincount(parent, minlength=nodes.batch)
+    first = torch.cumsum(per_node, 0) - per_node
+    n_kids = per_node[rg]
+    pr = torch.repeat_interleave(torch.arange(R, device=dev), n_kids)
+    offset = torch.arange(len(pr), device=dev) - (torch.cumsum(n_kids, 0) - n_kids)[pr]
+    pc = first[rg][pr] + offset
+    seat = rs[pr]
+    own = moves[pc, seat]
+    ok = safe[rg[pr], seat, own]
+    pr, pc, seat, own = pr[ok], pc[ok], seat[ok], own[ok]
+    me = kids.alive[pc, seat]
+    others = (kids.alive[pc].sum(1) - me.long()) > 0
+    v = torch.full((len(pr),), LOSS, dtype=torch.float64, device=dev)
     v = torch.where(~me & ~others, DRAW, v)
     if S > 1:
         v = torch.where(me & ~others, WIN, v)
     going = torch.nonzero(me & (others | (S == 1))).flatten()
     if len(going):
+        gr, gc, gs = pr[going], pc[going], seat[going]
         if depth == 1:
             if before is None:
-                before = node_areas(nodes, torch.arange(N, device=dev), seat)
-            view = leaf_rows(nodes, kids, going, parent[going], kseat[going], before)
-            v[going] = score(view)
+                before = node_areas(nodes, rg, rs)
+            v[going] = score(leaf_rows(nodes, kids, gc, rg[gr], gs, before[gr]))
         else:
-            sub = index(kids, going)
-            v[going] = _values(sub, kseat[going], depth - 1, score, average).max(1).values
-    key = parent * 4 + own
+            games, which = torch.unique(gc, return_inverse=True)
+            deeper = _values(index(kids, games), which, gs, depth - 1, score, average)
+            v[going] = deeper.max(1).values
+    key = pr * 4 + own
     if average:
-        total = torch.zeros(N * 4, dtype=torch.float64, device=dev).index_add_(0, key, v)
-        count = torch.zeros(N * 4, dtype=torch.float64, device=dev).index_add_(
+        total = torch.zeros(R * 4, dtype=torch.float64, device=dev).index_add_(0, key, v)
+        count = torch.zeros(R * 4, dtype=torch.float64, device=dev).index_add_(
             0, key, torch.ones_like(v)
         )
         out = torch.where(count > 0, total / count.clamp(min=1), out)
     else:
         out.scatter_reduce_(0, key, v, "amin", include_self=False)
-    return out.reshape(N, 4)
+    return out.reshape(R, 4)
 
 
 def search(
@@ -183,18 +191,19 @@ def search(
 ) -> torch.Tensor:
     """``[R, 4]`` value of each move of seats ``(b, s)`` after searching ``depth`` turns,
     ``score`` valuing the leaves; ``before: [R, S]`` = ``node_areas(state, b, s)`` if known."""
-    parts = []
+    out = torch.empty(len(b), 4, dtype=torch.float64, device=state.device)
+    games, which = torch.unique(b, return_inverse=True)
     chunk = max(16, CHUNK >> (3 * (depth - 1)))
-    for i in range(0, len(b), chunk):
-        roots = compact(index(state, b[i : i + chunk]), depth)
-        parts.append(
-            _values(
-                roots,
-                s[i : i + chunk],
-                depth,
-                score,
-                average,
-                None if before is None else before[i : i + chunk],
-            )
+    for g0 in range(0, len(games), chunk):
+        rows = torch.nonzero((which >= g0) & (which < g0 + chunk)).flatten()
+        roots = compact(index(state, games[g0 : g0 + chunk]), depth)
+        out[rows] = _values(
+            roots,
+            which[rows] - g0,
+            s[rows],
+            depth,
+            score,
+            average,
+            None if before is None else before[rows],
         )
-    return torch.cat(parts)
+    return out
