@@ -113,15 +113,6 @@ def _fold(t: torch.Tensor, nf: int, fw: int) -> torch.Tensor:
     return out
 
 
-def _or_rows(x: torch.Tensor) -> torch.Tensor:
-    """Bitwise or over the first dim of ``x: [H, ...]``."""
-    while x.shape[0] > 1:
-        half = x.shape[0] // 2
-        y = x[:half] | x[half : 2 * half]
-        x = torch.cat([y, x[2 * half :]]) if x.shape[0] % 2 else y
-    return x[0]
-
-
 def flood(
     free: torch.Tensor,
     src: torch.Tensor,
@@ -160,11 +151,17 @@ def flood(
     mask = (1 << w) - 1
     shifts = [f * fw for f in range(nf)]
 
+    low = sum(mask << s for s in shifts)  # the value bits of every field
+    guard = sum(1 << (s + w) for s in shifts)  # the spare bit of every field
+
     def fields(word: torch.Tensor) -> torch.Tensor:
         return torch.stack([(word >> s) & mask for s in shifts])  # [nf, ...]
 
     claimed = torch.zeros(h, m, dtype=torch.long, device=dev)
-    steps = torch.full((nf, m), -1, dtype=torch.long, device=dev)
+    # food: ``found`` has a field's spare bit set once source 0 reached food; ``waited``
+    # counts, in each field, the rounds that ended with no food found yet
+    found = torch.zeros(m, dtype=torch.long, device=dev)
+    waited = torch.zeros(m, dtype=torch.long, device=dev)
     active = torch.arange(m, device=dev)
     out_area = torch.zeros(nf, k, m, dtype=torch.long, device=dev)
     out_terr = torch.zeros(nf, m, dtype=torch.long, device=dev)
@@ -174,7 +171,8 @@ def flood(
         ids = active[done]
         out_area[:, :, ids] = popcount(fields(reach[:, :, done])).sum(1)
         out_terr[:, ids] = popcount(fields(claimed[:, done])).sum(1)
-        out_steps[:, ids] = steps[:, done]
+        hit = torch.stack([(found[done] >> (s + w)) & 1 for s in shifts]) == 1
+        out_steps[:, ids] = torch.where(hit, fields(waited[done]) + 1, -1)
 
     cap = max_rounds if max_rounds is not None else w * h
     for r in range(1, cap + 1):
@@ -193,8 +191,11 @@ def flood(
         else:
             claimed |= fresh
         if fd is not None:
-            hit = (fields(_or_rows(fresh & fd)) != 0) & (steps < 0)  # [nf, m]
-            steps = torch.where(hit, r, steps)
+            # per row: 1 in a field's low bit if it reached food (value + low carries into
+            # the spare bit iff the value is not 0); summed over rows, tested the same way
+            rows_hit = (((fresh & fd) + low) & guard) >> w
+            found |= (rows_hit.sum(0) + low) & guard
+            waited += (~found & guard) >> w
         if r % 2 == 0 or r == cap:
             changed = (new != reach).reshape(h * k, -1).any(0)  # [m]
             reach = new
@@ -203,7 +204,8 @@ def flood(
                 break
             if n_changed < 0.6 * len(active):
                 retire(~changed)
-                reach, claimed, steps = reach[:, :, changed], claimed[:, changed], steps[:, changed]
+                reach, claimed = reach[:, :, changed], claimed[:, changed]
+                found, waited = found[changed], waited[changed]
                 active, f_ok = active[changed], f_ok[:, :, changed]
                 if fd is not None:
                     fd = fd[:, changed]
