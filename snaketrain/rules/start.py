@@ -46,9 +46,7 @@ def check_start(width: int, height: int, n_snakes: int) -> None:
             f"allowed sizes: {', '.join(f'{s}x{s}' for s in FIXED_BOARD_SIZES)}"
         )
     if not 1 <= n_snakes <= MAX_FIXED_SNAKES:
-        raise StartError(
-            f"standard placement takes 1 to {MAX_FIXED_SNAKES} snakes, got {n_snakes}"
-        )
+        raise StartError(f"standard placement takes 1 to {MAX_FIXED_SNAKES} snakes, got {n_snakes}")
 
 
 def start_points(size: int, seed: int) -> list[Point]:

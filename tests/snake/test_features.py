@@ -155,10 +155,12 @@ def test_features_match_a_plain_bfs_on_game_boards(size: int, n_snakes: int, tur
     assert checked > 0
 
 
-def test_features_run_on_the_device_of_the_state() -> None:
-    if not torch.cuda.is_available():
-        pytest.skip("no CUDA device")
-    state = from_boards([wall_board()], [0], device="cuda")
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_features_run_on_the_device_of_the_state(device: str) -> None:
+    state = from_boards([wall_board()], [0], device=device)
     f = move_features(state)
-    assert f.area.device.type == "cuda"
+    assert f.area.device.type == device
     assert f.area[0, 0, LEFT] == 21
