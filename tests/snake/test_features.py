@@ -163,4 +163,4 @@ def test_features_run_on_the_device_of_the_state(device: str) -> None:
     state = from_boards([wall_board()], [0], device=device)
     f = move_features(state)
     assert f.area.device.type == device
-    assert f.area[0, 0, LEFT] == 21
+    assert f.area[0, 0, LEFT] == 20
