@@ -15,23 +15,33 @@ from snaketrain.arena.match import MatchSetup
 from snaketrain.arena.result import MatchResult
 
 
-def shard_key(p: dict[str, Any]) -> str:
-    setup: MatchSetup = p["setup"]
+def key_of(
+    ref_hashes: list[str],
+    names: list[str],
+    setup: MatchSetup,
+    pairs: list[int],
+    shard: int,
+    shards: int,
+) -> str:
+    """What identifies a shard's games: the snakes by content, the match setup, the pairs."""
     parts = (
-        p["ref_hashes"],
-        p["names"],
+        ref_hashes,
+        names,
         setup.players,
         setup.size,
         setup.master_seed,
         setup.max_turns,
         setup.settings,
-        p["pairs"][0] if p["pairs"] else None,
-        p["pairs"][-1] if p["pairs"] else None,
-        len(p["pairs"]),
-        p["shard"],
-        p["shards"],
+        list(pairs),
+        shard,
+        shards,
     )
     return "benchmark-" + training.digest(*parts)
+
+
+def shard_key(p: dict[str, Any]) -> str:
+    """``key_of`` from a task's parameters (Prefect's cache_key_fn)."""
+    return key_of(p["ref_hashes"], p["names"], p["setup"], p["pairs"], p["shard"], p["shards"])
 
 
 @task(
@@ -58,16 +68,7 @@ def benchmark(
     result = training.play_shard(refs, names, setup, pairs, shard, shards, processes)
     training.record_run(
         results_dir,
-        shard_key(
-            {
-                "ref_hashes": ref_hashes,
-                "names": names,
-                "setup": setup,
-                "pairs": pairs,
-                "shard": shard,
-                "shards": shards,
-            }
-        ),
+        key_of(ref_hashes, names, setup, pairs, shard, shards),
         result.games,
         time.perf_counter() - t0,
     )
@@ -84,16 +85,7 @@ def shard_file(
     shards: int,
 ) -> Path:
     """Where a remote shard leaves its result: ``<results>/shards/<key>.json``."""
-    key = shard_key(
-        {
-            "ref_hashes": ref_hashes,
-            "names": names,
-            "setup": setup,
-            "pairs": pairs,
-            "shard": shard,
-            "shards": shards,
-        }
-    )
+    key = key_of(ref_hashes, names, setup, pairs, shard, shards)
     return Path(results_dir) / "shards" / f"{key}.json"
 
 
