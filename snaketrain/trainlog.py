@@ -49,12 +49,13 @@ def _finite_or_none(x: float | None) -> float | None:
 class LogEntry:
     """One iteration, as one line of ``training_log.jsonl``.
 
-    ``win_rate`` is the deciding candidate's measured score, ``best_win_rate`` the
-    incumbent's strength as the trainer last re-measured it (after this iteration; games that
-    decided no acceptance), ``improvement`` = ``win_rate - best_win_rate`` before the
-    decision. ``elo``, ``elo_ci`` ([low, high]) and ``llr`` are the candidate's against the
-    incumbent (NaN where no games were played: written as ``null``). ``best_ci`` is the
-    interval of ``best_win_rate`` when the trainer knows it.
+    ``win_rate`` is the deciding candidate's score against the incumbent in the games that
+    decided (0.5 = equal); ``best_win_rate`` the best config's strength against the reference
+    opponents after this iteration, as the trainer last re-measured it (on games that decided
+    no acceptance); ``improvement`` its change in this iteration (0 unless accepted).
+    ``elo``, ``elo_ci`` ([low, high]) and ``llr`` are the candidate's against the incumbent
+    (NaN where no games were played: written as ``null``). ``best_ci`` is the interval of
+    ``best_win_rate`` when the trainer knows it.
     """
 
     iteration: int
