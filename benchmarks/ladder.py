@@ -2,7 +2,7 @@
 one below it, in paired 1v1 11x11 games (each seed played twice, seats swapped).
 
     python benchmarks/ladder.py [--pairs 500] [--batch 1024] [--config config.yaml]
-                                [--part all|rungs|config|speed]
+                                [--part all|rungs|config|speed] [--threads 1]
 
 Prints a markdown table of win rates (draws count half) and the games/min of each match, one
 row as each match ends (games/min is wall-clock time on this machine, whatever else runs).
@@ -95,12 +95,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--config", default="config.yaml")
     parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (1 is fastest on a small CPU)"
+    )
+    parser.add_argument(
         "--part",
         choices=("all", "rungs", "config", "speed"),
         default="all",
         help="speed: the config against itself only (throughput of the full policy)",
     )
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}, batch {args.batch}", flush=True)
     print(HEADER, flush=True)
     for m in ladder(args.config, args.pairs, args.seed, args.batch, args.part):
