@@ -4,9 +4,10 @@ The unit of work is a *row*: one snake (``seat``) considering one move in one ga
 a ``RowView`` of the board after the move. A flood fill over a row's free cells answers the
 questions the heuristic asks (reachable area, BFS steps to food, Voronoi territory) in one pass.
 
-Grids are bitboards: a board of W x H cells is ``[..., H]`` int64, bit x of entry y set for cell
-(x, y). A dilation round is a handful of shifts and ors over ``[N, K, H]`` words instead of
-``N*K*P`` bytes, which is what makes thousands of fills per turn cheap on a CPU.
+Grids are bitboards: a board of W x H cells is ``[..., H]`` int32, bit x of entry y set for cell
+(x, y); the flood packs several boards into each int64 word. A dilation round is a handful of
+shifts and ors over ``[H, K, N / boards per word]`` words instead of ``N*K*P`` bytes, which is
+what makes thousands of fills per turn cheap on a CPU.
 
 Conventions (``space.CONVENTIONS``): *after the move* our new head is a body segment and our tail
 is freed unless we eat; enemies stay where they stand. The reachable area does not count the
@@ -84,8 +85,8 @@ class RowView:
     Source 0 is our (new) head; sources 1..K-1 are the other seats in seat order."""
 
     geo: Geometry
-    free: torch.Tensor  # [N, H] int64 bitboard: cells no body occupies after the move
-    food: torch.Tensor  # [N, H] int64 bitboard: food after the move
+    free: torch.Tensor  # [N, H] int32 bitboard: cells no body occupies after the move
+    food: torch.Tensor  # [N, H] int32 bitboard: food after the move
     src: torch.Tensor  # [N, K] padded cell of each source head
     src_alive: torch.Tensor  # [N, K] bool (source 0: the move is safe)
     length: torch.Tensor  # [N, K] lengths; ours before the move
