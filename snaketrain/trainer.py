@@ -71,6 +71,15 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, get SIGTERM when the trainer dies, even by kill -9
+    (the API runs in its own session, so nothing else would stop it)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -95,6 +104,10 @@ def local_api(timeout_s: float = 120.0) -> Iterator[None]:
         **os.environ,
         **get_current_settings().to_environment_variables(exclude_unset=True),
         "PREFECT_UI_ENABLED": "0",
+        # offline by design: no telemetry to fail on (a user's own setting wins)
+        "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get(
+            "PREFECT_SERVER_ANALYTICS_ENABLED", "false"
+        ),
         "PREFECT__SERVER_EPHEMERAL": "1",
         "PREFECT__SERVER_FINAL": "1",
     }
@@ -116,6 +129,7 @@ def local_api(timeout_s: float = 120.0) -> Iterator[None]:
         ],
         env=env,
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     url = f"http://127.0.0.1:{port}/api"
     try:
