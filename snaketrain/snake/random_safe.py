@@ -44,7 +44,9 @@ def safe_mask(state: BatchState) -> torch.Tensor:
     """[B, S, 4]: the move stays on the board and avoids every body segment still there next
     turn (tails move away unless stacked), as ``safe_moves`` decides."""
     B, S, P = state.cnt.shape
-    occ = state.cnt.sum(1)  # [B, P] segments of living snakes
+    occ = state.cnt[:, 0].long()  # [B, P] segments of living snakes (a loop over seats:
+    for s in range(1, S):  # torch reduces int16 over a middle dim very slowly)
+        occ = occ + state.cnt[:, s]
     tails = state.tails()
     stacked = (state.length >= 2) & (state.segment(state.length - 2) == tails)
     leaving = (state.alive & ~stacked).long()
