@@ -26,7 +26,9 @@ def benchmark_shard(
     results_dir: str,
 ) -> str:
     """Play the shard (cached by content like any benchmark task); returns the JSON path."""
-    result = benchmark(refs, ref_hashes, names, setup, pairs, shard, shards, 1, results_dir)
+    result = benchmark(
+        refs, ref_hashes, names, setup, pairs, shard, shards, 1, results_dir, record_here=True
+    )
     path = shard_file(results_dir, ref_hashes, names, setup, pairs, shard, shards)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

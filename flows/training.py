@@ -26,7 +26,7 @@ from snaketrain.gitops import commit_message
 from snaketrain.snake.space import config_hash, load_config, parse_yaml
 from snaketrain.trainlog import LogEntry, TrainingLog, stagnation_warning, utc_timestamp
 from tasks.advise import advise
-from tasks.benchmark import benchmark, remote_benchmark
+from tasks.benchmark import benchmark, key_of, remote_benchmark
 from tasks.build import build
 from tasks.commit import commit, retry_pending
 from tasks.perturb import perturb
@@ -42,6 +42,10 @@ def _ref_hash(ref: str) -> str:
     return config_hash(load_config(ref)) if ref.endswith((".yaml", ".yml")) else ref
 
 
+Shard = tuple[PrefectFuture[MatchResult], str | None]
+"""A submitted shard and, when it plays in this process, the key it is logged under."""
+
+
 def _play(
     refs: list[str],
     names: list[str],
@@ -49,7 +53,7 @@ def _play(
     pairs: list[int],
     settings: TrainingSettings,
     results_dir: str,
-) -> list[PrefectFuture[MatchResult]]:
+) -> list[Shard]:
     """Submit the shards of one batch of pairs."""
     setup = training.setup_for(
         settings.size,
@@ -60,37 +64,49 @@ def _play(
         settings.device,
     )
     hashes = [_ref_hash(r) for r in refs]
-    if settings.benchmark_deployments:
+    shards = range(settings.shards)
+    if settings.benchmark_deployments:  # remote workers log what they play
         pools = settings.benchmark_deployments
         return [
-            remote_benchmark.submit(
-                pools[k % len(pools)],
-                refs,
-                hashes,
-                names,
-                setup,
-                pairs,
-                k,
-                settings.shards,
-                results_dir,
+            (
+                remote_benchmark.submit(
+                    pools[k % len(pools)],
+                    refs,
+                    hashes,
+                    names,
+                    setup,
+                    pairs,
+                    k,
+                    settings.shards,
+                    results_dir,
+                ),
+                None,
             )
-            for k in range(settings.shards)
+            for k in shards
         ]
-    return benchmark.map(
-        unmapped(refs),
-        unmapped(hashes),
-        unmapped(names),
-        unmapped(setup),
-        unmapped(pairs),
-        list(range(settings.shards)),
-        unmapped(settings.shards),
-        unmapped(settings.shards if settings.device == "cpu" else 1),
-        unmapped(results_dir),
-    )
+    processes = settings.shards if settings.device == "cpu" else 1
+    return [
+        (
+            benchmark.submit(
+                refs, hashes, names, setup, pairs, k, settings.shards, processes, results_dir
+            ),
+            key_of(hashes, names, setup, pairs, k, settings.shards),
+        )
+        for k in shards
+    ]
 
 
-def _merge(futures: list[PrefectFuture[MatchResult]]) -> MatchResult:
-    return MatchResult.merge(f.result() for f in futures)  # raises if a shard failed
+def _merge(shards: list[Shard], results_dir: str) -> MatchResult:
+    """All shards of a batch (raises if one failed). A shard played here, not taken from the
+    cache, gets its line in ``benchmark_runs.jsonl`` once its result is persisted, so a
+    crash can never log a shard twice."""
+    parts = []
+    for future, key in shards:
+        part = future.result()
+        if key is not None and future.state.name != "Cached":
+            training.record_run(results_dir, key, part.games, None)
+        parts.append(part)
+    return MatchResult.merge(parts)
 
 
 @flow(name="measure-strength", task_runner=ThreadPoolTaskRunner(max_workers=64))
@@ -102,7 +118,9 @@ def measure_strength(
     names = [config_hash(load_config(config_path)), *settings.opponents]
     pairs = list(range(REMEASURE_BASE, REMEASURE_BASE + settings.remeasure_pairs))
     seed = training.strength_seed(settings.seed)
-    return training.Strength.of(_merge(_play(refs, names, seed, pairs, settings, results_dir)))
+    return training.Strength.of(
+        _merge(_play(refs, names, seed, pairs, settings, results_dir), results_dir)
+    )
 
 
 def _decide(
@@ -121,7 +139,7 @@ def _decide(
             _play([c, incumbent], n, seed, pairs, settings, results_dir)
             for c, n in zip(candidates, names, strict=True)
         ]
-        merged = [_merge(f) for f in futures]
+        merged = [_merge(f, results_dir) for f in futures]
         return [
             fixed_match(lambda _p, r=r: r, settings.games, settings.min_improvement) for r in merged
         ]
@@ -144,7 +162,7 @@ def _decide(
             for k in live
         }
         for k in live:
-            runs[k].update(_merge(futures[k]))
+            runs[k].update(_merge(futures[k], results_dir))
             r = runs[k].result
             assert r is not None
             logger.info("%s: %s", names[k][0], r.summary_line(sprt))

@@ -60,6 +60,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def handler(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:  # someone handles it already
+        yield
+        return
     try:
         old = signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread
@@ -297,6 +300,35 @@ class ContinuousTrainer:
 
 # --- the `snaketrain train` command --------------------------------------------------------
 
+STOPPED = "snaketrain train: stopped. Finished steps are saved; run the same command to resume."
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Ctrl+C or SIGTERM: stop now, exit 0.
+
+    Prefect's engine may swallow a KeyboardInterrupt raised inside its own bookkeeping, which
+    leaves an interrupted trainer waiting for work that never comes. So the command stops the
+    way a crash does, on purpose: everything finished is already persisted (steps, shards,
+    log lines and config.yaml are written atomically), the shard workers and the local API
+    exit with the trainer, and the same command resumes, replaying no finished step (the
+    kill -9 test proves that path)."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        print(f"\n{STOPPED}", file=sys.stderr, flush=True)
+        os._exit(0)
+
+    try:
+        old = [signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)]
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, h in zip((signal.SIGINT, signal.SIGTERM), old, strict=True):
+            signal.signal(s, h)
+
 
 def _sprt_bounds(text: str) -> tuple[float, float]:
     import argparse
@@ -394,18 +426,15 @@ def run_train(args: Any) -> int:
         ),
     )
     try:
-        n = trainer.train()
+        with stop_on_signals():
+            n = trainer.train()
     except TrainingInputError as err:
         raise UsageError(f"snaketrain train: error: {err}") from None
     except TrainingBusy as err:
         print(f"snaketrain train: {err}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(
-            "\nsnaketrain train: stopped. Finished steps are saved; "
-            "run the same command to resume.",
-            file=sys.stderr,
-        )
+    except KeyboardInterrupt:  # Ctrl+C before the handler was in place
+        print(f"\n{STOPPED}", file=sys.stderr)
         return 0
     print(f"snaketrain train: {n} iteration(s) done; see `snaketrain status`.")
     return 0

@@ -172,11 +172,10 @@ def shutdown_pool() -> None:
         _POOL = None
 
 
-def record_run(results_dir: str | Path, key: str, games: int, seconds: float) -> None:
+def record_run(results_dir: str | Path, key: str, games: int, seconds: float | None) -> None:
     """Append one line per benchmark shard actually played (cached shards add none)."""
-    line = json.dumps(
-        {"key": key, "games": games, "seconds": round(seconds, 3), "pid": os.getpid()}
-    )
+    took = None if seconds is None else round(seconds, 3)
+    line = json.dumps({"key": key, "games": games, "seconds": took, "pid": os.getpid()})
     path = Path(results_dir) / BENCHMARK_RUNS
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as f:

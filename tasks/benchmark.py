@@ -61,17 +61,21 @@ def benchmark(
     shards: int,
     processes: int,
     results_dir: str,
+    record_here: bool = False,
 ) -> MatchResult:
     """``ref_hashes`` identify the snakes by content (config hash or built-in name), so the
-    cache survives renamed files; ``refs`` say where to load them from."""
+    cache survives renamed files; ``refs`` say where to load them from. The trainer's flow
+    logs each shard it saw played (not cached) in ``benchmark_runs.jsonl``; a remote worker,
+    the only one that knows, logs it here (``record_here``)."""
     t0 = time.perf_counter()
     result = training.play_shard(refs, names, setup, pairs, shard, shards, processes)
-    training.record_run(
-        results_dir,
-        key_of(ref_hashes, names, setup, pairs, shard, shards),
-        result.games,
-        time.perf_counter() - t0,
-    )
+    if record_here:
+        training.record_run(
+            results_dir,
+            key_of(ref_hashes, names, setup, pairs, shard, shards),
+            result.games,
+            time.perf_counter() - t0,
+        )
     return result
 
 

@@ -30,7 +30,7 @@ if __name__ == "__main__":
 
 TINY = {
     "batch_pairs": 4,
-    "max_pairs": 48,
+    "max_pairs": 16,
     "remeasure_pairs": 4,
     "max_turns": 120,
     "batch_size": 32,
