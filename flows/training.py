@@ -22,9 +22,9 @@ from blocks.training import GitTarget, TrainingSettings
 from snaketrain import training
 from snaketrain.arena.match import REMEASURE_BASE, SprtRun, fixed_match
 from snaketrain.arena.result import MatchResult, Verdict
-from snaketrain.gitops import commit_message
+from snaketrain.gitops import PENDING_NAME, commit_message
 from snaketrain.snake.space import config_hash, load_config, parse_yaml
-from snaketrain.trainlog import LogEntry, TrainingLog, stagnation_warning, utc_timestamp
+from snaketrain.trainlog import LOG_NAME, TrainingLog, utc_timestamp
 from tasks.advise import advise
 from tasks.benchmark import benchmark, key_of, remote_benchmark
 from tasks.build import build
@@ -32,9 +32,6 @@ from tasks.commit import commit, retry_pending
 from tasks.perturb import perturb
 from tasks.record import record
 from tasks.select import select
-
-LOG_NAME = "training_log.jsonl"
-PENDING_NAME = "pending_commits.json"
 
 
 def _ref_hash(ref: str) -> str:
@@ -304,11 +301,8 @@ def continuous_training(
     while max_iterations is None or done < max_iterations:
         iteration = (log.last_iteration() or 0) + 1
         strength = training_iteration(iteration, settings, target, results_dir, strength)
-        done += 1
-        warning = stagnation_warning(log.iterations_since_improvement(), settings.stagnation_limit)
-        if warning:
-            logger.warning(warning)
+        done += 1  # the record task warns (log + artifact) on stagnation
     return done
 
 
-__all__ = ["LogEntry", "continuous_training", "measure_strength", "training_iteration"]
+__all__ = ["continuous_training", "measure_strength", "training_iteration"]

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.policy import decide
 from snaketrain.snake.registry import batched_policy
 from snaketrain.snake.space import Config, config_hash, dump_config, parse_yaml
-from snaketrain.trainlog import LogEntry
+from snaketrain.trainlog import LogEntry, iterations_since_improvement
 from snaketrain.tuning.advisor import Proposal
 from snaketrain.tuning.perturb import RandomPerturbation, perturbation_scale
 
@@ -70,18 +70,9 @@ def propose(
     stagnation_limit: int,
 ) -> list[Proposal]:
     """``k`` proposals by random perturbation, the step grown on stagnation."""
-    since = sum(1 for _ in _since_improvement(history))
+    since = iterations_since_improvement(history)
     advisor = RandomPerturbation().scaled(perturbation_scale(since, stagnation_limit))
     return advisor.propose(best, history, k, np.random.default_rng(seed))
-
-
-def _since_improvement(history: Sequence[LogEntry]) -> list[LogEntry]:
-    out = []
-    for entry in reversed(history):
-        if entry.accepted:
-            break
-        out.append(entry)
-    return out
 
 
 def write_candidate(results_dir: str | Path, config: Config) -> Path:
@@ -279,7 +270,3 @@ def proposal_from_dict(d: dict[str, Any]) -> Proposal:
         advisor=d["advisor"],
         reason=d["reason"],
     )
-
-
-def strength_to_dict(s: Strength) -> dict[str, Any]:
-    return asdict(s)

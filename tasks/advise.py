@@ -8,11 +8,11 @@ from prefect import task
 
 from snaketrain import training
 from snaketrain.snake.space import parse_yaml
-from snaketrain.trainlog import LogEntry
+from snaketrain.trainlog import LogEntry, iterations_since_improvement
 
 
 def _key(_ctx: Any, p: dict[str, Any]) -> str:
-    since = len(training._since_improvement([LogEntry.from_dict(h) for h in p["history"]]))
+    since = iterations_since_improvement([LogEntry.from_dict(h) for h in p["history"]])
     return "advise-" + training.digest(
         p["best_yaml"], p["k"], p["seed"], p["stagnation_limit"], since
     )
