@@ -4,7 +4,7 @@
                                [--runs 2000] [--threads N]
 
 1. Gauntlet throughput: the heuristic snake of a config (default: the packaged default
-   config) against every ladder opponent, paired games via ``arena.match.play_pairs``, on the
+   config) against every ladder opponent, paired games via ``arena.pairs.play_pairs``, on the
    CPU and, when torch sees one, on CUDA. Prints games/min and the gauntlet table.
 2. SPRT(0, 10) cost: the mean number of games to decide at true differences of 0, 10 and 30
    Elo. SIMULATED with ``sprt.simulate_sprt`` (pairs of independent games drawn from the Elo
@@ -20,7 +20,7 @@ import time
 import numpy as np
 import torch
 
-from snaketrain.arena.match import MatchSetup, play_pairs
+from snaketrain.arena.pairs import MatchSetup, play_pairs
 from snaketrain.arena.result import MatchResult
 from snaketrain.arena.sprt import DEFAULT_DRAW_RATE, Sprt, simulate_sprt
 from snaketrain.snake.heuristic import HeuristicPolicy

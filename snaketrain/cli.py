@@ -10,6 +10,7 @@ a command that fails at run time (a file it cannot write) exits 1. Never a trace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import secrets
 import sys
@@ -286,13 +287,9 @@ def run_bench(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from snaketrain.arena.match import (
-        LocalPlayer,
-        MatchSetup,
-        ShardPool,
-        fixed_match,
-        sprt_match,
-    )
+    from snaketrain.arena.decide import fixed_match, sprt_match
+    from snaketrain.arena.pairs import LocalPlayer, MatchSetup, PlayPairs
+    from snaketrain.arena.pool import ShardPool
     from snaketrain.arena.sprt import Sprt
     from snaketrain.snake.registry import batched_policy
 
@@ -328,20 +325,22 @@ def run_bench(args: argparse.Namespace) -> int:
             f"bench: {args.config} vs {', '.join(args.vs)}; {args.players} snakes, "
             f"{args.size}x{args.size}, seed {seed}, {mode}"
         )
-    with tqdm(total=total, unit="game", file=sys.stderr, disable=None) as bar:
-        if args.shards > 1:
-            play = ShardPool(batched_policy, refs, refs, setup, args.shards, bar.update)
+    with (
+        tqdm(total=total, unit="game", file=sys.stderr, disable=None) as bar,
+        contextlib.ExitStack() as stack,
+    ):
+        play: PlayPairs
+        if args.shards > 1:  # leaving on Ctrl+C or an error stops the workers at once
+            play = stack.enter_context(
+                ShardPool(batched_policy, refs, refs, setup, args.shards, bar.update)
+            )
         else:
             play = LocalPlayer(policies[0], policies[1:], setup, bar.update, refs)
-        try:
-            if test is None:
-                verdict = fixed_match(play, args.games, args.min_elo)
-            else:
-                pairs = max(1, args.max_games // 2)
-                verdict = sprt_match(play, test, batch_pairs=args.batch_pairs, max_pairs=pairs)
-        finally:
-            if isinstance(play, ShardPool):
-                play.close()
+        if test is None:
+            verdict = fixed_match(play, args.games, args.min_elo)
+        else:
+            pairs = max(1, args.max_games // 2)
+            verdict = sprt_match(play, test, batch_pairs=args.batch_pairs, max_pairs=pairs)
         bar.total = verdict.result.games
         bar.refresh()
     if args.json:

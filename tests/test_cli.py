@@ -1,5 +1,6 @@
-"""The ``snaketrain`` command line: ``play`` prints the result and writes replays; mistakes on
-the command line are one line on stderr and exit code 2."""
+"""The ``snaketrain`` command line: ``play`` prints the result and writes replays, ``bench``
+prints the verdict on a match; mistakes on the command line are one line on stderr and exit
+code 2."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
+from snaketrain.arena.pairs import MatchSetup, play_pairs
+from snaketrain.arena.result import Verdict
 from snaketrain.cli import COMMANDS, main
 from snaketrain.rules.game import play_game
 from snaketrain.rules.replay import read_replay
 from snaketrain.snake.random_safe import random_safe
+from snaketrain.snake.registry import batched_policy
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -145,3 +150,81 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert done.stderr.splitlines() == [
         "snaketrain play: error: argument --size: board size must be one of 7, 11, 19, got '9'"
     ]
+
+
+# ---- the bench command ----------------------------------------------------------------------
+
+
+def bench(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["bench", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+FAST = ["--size", "7", "--seed", "5", "--max-turns", "200"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--vs", "random-safe", "--games", "4", "--sprt", "0,10"], "not allowed with"),
+        (["--vs", "random-safe", "--sprt", "10,0"], "ELO0 < ELO1"),
+        (["--vs", "random-safe", "--sprt", "0"], "ELO0,ELO1"),
+        (["--vs", "no-such-snake", "--games", "4"], "unknown snake 'no-such-snake'"),
+        (["--vs", "missing.yaml", "--games", "4"], "no config file 'missing.yaml'"),
+        (["--vs", "random-safe", "--games", "5"], "even"),
+        (["--vs", "random-safe", "--games", "4", "--players", "3"], "invalid choice"),
+        (["--games", "4"], "--vs"),
+    ],
+)
+def test_bench_refuses_bad_flags_in_one_line_with_exit_2(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = bench(["--config", "random-safe", *argv, *FAST], capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_bench_refuses_cuda_without_a_cuda_device(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = bench(
+        ["--config", "random-safe", "--vs", "random-safe", "--games", "4", "--device", "cuda"],
+        capsys,
+    )
+    assert code == 2 and "CUDA" in err and len(err.strip().splitlines()) == 1
+
+
+def test_bench_json_is_the_verdict_on_the_match_it_names(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--config", "random-safe", "--vs", "greedy-food", "--games", "8", "--json", *FAST]
+    code, out, _ = bench(argv, capsys)
+    assert code == 0
+    verdict = Verdict.from_json(out)
+    assert verdict.mode == "fixed" and verdict.result.games == 8
+    setup = MatchSetup(size=7, master_seed=5, max_turns=200)
+    policies = [batched_policy("random-safe"), batched_policy("greedy-food")]
+    direct = play_pairs(
+        policies[0], policies[1:], setup, range(4), names=["random-safe", "greedy-food"]
+    )
+    assert verdict.result == direct
+
+
+def test_bench_prints_a_gauntlet_table_and_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--config", "random-safe", "--vs", "random-safe", "--vs", "greedy-food"]
+    code, out, _ = bench([*argv, "--sprt", "0,200", "--players", "4", *FAST], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("bench: random-safe vs random-safe, greedy-food; 4 snakes, 7x7")
+    assert [line.split()[0] for line in lines[2:5]] == ["random-safe", "greedy-food", "total"]
+    assert lines[-1].split()[0] in ("ACCEPT", "REJECT", "INCONCLUSIVE")
+    assert "LLR: " in lines[-1] and "[0, 200]" in lines[-1]
+
+
+def test_bench_shards_in_processes_merge_to_the_single_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--config", "random-safe", "--vs", "greedy-food", "--games", "12", "--json", *FAST]
+    _, single, _ = bench(argv, capsys)
+    code, sharded, _ = bench([*argv, "--shards", "2"], capsys)
+    assert code == 0 and sharded == single

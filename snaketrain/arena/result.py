@@ -42,7 +42,7 @@ def _add_counts(a: Mapping[Any, int], b: Mapping[Any, int]) -> dict[Any, int]:
 class OpponentRecord:
     """The candidate's games against one opponent (or the total over a gauntlet).
 
-    Scores are the candidate's: win 1, draw 0.5, loss 0 (rules in ``arena.match``).
+    Scores are the candidate's: win 1, draw 0.5, loss 0 (rules in ``arena.pairs``).
     """
 
     opponent: str

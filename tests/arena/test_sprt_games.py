@@ -13,37 +13,17 @@ from collections.abc import Iterator
 
 import pytest
 import torch
+from arenakit import SaltedRandomSafe
 
-from snaketrain.arena.match import (
-    LocalPlayer,
-    MatchSetup,
-    play_lanes,
-    sprt_lanes,
-    sprt_match,
-)
+from snaketrain.arena.decide import sprt_lanes, sprt_match
+from snaketrain.arena.pairs import LocalPlayer, MatchSetup, play_lanes
 from snaketrain.arena.sprt import Sprt
-from snaketrain.rules import rng
-from snaketrain.rules.batched import BatchState
-from snaketrain.snake.random_safe import RandomSafe, random_safe_batched, safe_mask
+from snaketrain.snake.random_safe import RandomSafe
 from snaketrain.snake.registry import batched_policy
 
 SETUP = MatchSetup(size=7, max_turns=200, batch_size=8192)
 TEST = Sprt(0.0, 100.0)
 RUNS = 200
-
-
-class SaltedRandomSafe:
-    """random-safe with its own random stream: as strong as random-safe (true Elo 0), but
-    the two games of a pair differ."""
-
-    def __init__(self, salt: int) -> None:
-        self.salt = salt
-        self.name = f"random-safe~{salt}"
-
-    def __call__(self, state: BatchState, mask: torch.Tensor) -> torch.Tensor:
-        return random_safe_batched(
-            safe_mask(state), rng.mix32_t(state.seed ^ self.salt), state.turn
-        )
 
 
 @pytest.fixture(autouse=True)

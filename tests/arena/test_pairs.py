@@ -1,5 +1,5 @@
-"""Matches: pairs on common seeds with seats swapped, gauntlet tables, exact shard merges,
-scores from the candidate's view, JSON, fixed-N verdicts and the remeasure seed stream."""
+"""Pairs: common seeds with seats swapped, gauntlet tables, exact shard merges, lanes,
+scores from the candidate's view and JSON."""
 
 from __future__ import annotations
 
@@ -10,27 +10,21 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import torch
+from arenakit import SaltedRandomSafe
 
-from snaketrain.arena.match import (
-    REMEASURE_BASE,
-    LocalPlayer,
+from snaketrain.arena.pairs import (
     MatchSetup,
     candidate_scores,
-    fixed_match,
     pair_seats,
     play_lanes,
     play_match,
     play_pairs,
-    remeasure,
     shard_pairs,
 )
-from snaketrain.arena.result import MatchResult, Verdict
+from snaketrain.arena.result import MatchResult
 from snaketrain.arena.runner import GameResults, GameSpec, run_games
-from snaketrain.cli import main
 from snaketrain.rules import rng
-from snaketrain.rules.batched import BatchState
-from snaketrain.snake.random_safe import RandomSafe, random_safe_batched, safe_mask
-from snaketrain.snake.registry import batched_policy
+from snaketrain.snake.random_safe import RandomSafe
 
 
 @pytest.fixture(autouse=True)
@@ -43,19 +37,6 @@ def one_torch_thread() -> Iterator[None]:
 
 
 SMALL = MatchSetup(size=7, master_seed=11, max_turns=200, batch_size=64)
-
-
-class SaltedRandomSafe:
-    """random-safe with its own random stream: as strong as random-safe, other games."""
-
-    def __init__(self, salt: int) -> None:
-        self.salt = salt
-        self.name = f"random-safe~{salt}"
-
-    def __call__(self, state: BatchState, mask: torch.Tensor) -> torch.Tensor:
-        return random_safe_batched(
-            safe_mask(state), rng.mix32_t(state.seed ^ self.salt), state.turn
-        )
 
 
 # ---- pairs and seats ----------------------------------------------------------------------
@@ -222,111 +203,3 @@ def test_match_result_json_round_trips() -> None:
     text = result.to_json()
     assert MatchResult.from_json(text) == result
     assert json.loads(text)["players"] == 4
-
-
-# ---- fixed-N and remeasure ------------------------------------------------------------------
-
-
-def test_fixed_n_accepts_only_when_the_interval_clears_the_minimum() -> None:
-    a, b = SaltedRandomSafe(1), SaltedRandomSafe(2)
-    verdict = fixed_match(LocalPlayer(a, [b], SMALL), games=40, min_elo=0.0)
-    elo = verdict.result.total.elo()
-    assert verdict.result.games == 40
-    assert verdict.status == (
-        "accept" if elo.low >= 0 else "reject" if elo.high < 0 else "inconclusive"
-    )
-    assert Verdict.from_json(verdict.to_json()) == verdict
-    # against a weak opponent a huge minimum is never "accepted"
-    assert fixed_match(LocalPlayer(a, [b], SMALL), games=40, min_elo=500).status == "reject"
-    with pytest.raises(ValueError):
-        fixed_match(LocalPlayer(a, [b], SMALL), games=41)
-
-
-def test_remeasure_plays_seeds_the_deciding_games_never_used() -> None:
-    a, b = SaltedRandomSafe(1), SaltedRandomSafe(2)
-    play = LocalPlayer(a, [b], SMALL)
-    deciding = fixed_match(play, games=20).result
-    fresh = remeasure(play, 10, deciding=deciding)
-    assert min(fresh.pairs) == REMEASURE_BASE and len(fresh.pairs) == 10
-    seeds = {rng.game_seed(SMALL.master_seed, i) for i in deciding.pairs}
-    assert seeds.isdisjoint(rng.game_seed(SMALL.master_seed, i) for i in fresh.pairs)
-    with pytest.raises(ValueError, match="master seed"):
-        remeasure(LocalPlayer(a, [b], dataclasses.replace(SMALL, master_seed=1)), 2, deciding)
-
-
-# ---- the bench command ----------------------------------------------------------------------
-
-
-def bench(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["bench", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-FAST = ["--size", "7", "--seed", "5", "--max-turns", "200"]
-
-
-@pytest.mark.parametrize(
-    ("argv", "needle"),
-    [
-        (["--vs", "random-safe", "--games", "4", "--sprt", "0,10"], "not allowed with"),
-        (["--vs", "random-safe", "--sprt", "10,0"], "ELO0 < ELO1"),
-        (["--vs", "random-safe", "--sprt", "0"], "ELO0,ELO1"),
-        (["--vs", "no-such-snake", "--games", "4"], "unknown snake 'no-such-snake'"),
-        (["--vs", "missing.yaml", "--games", "4"], "no config file 'missing.yaml'"),
-        (["--vs", "random-safe", "--games", "5"], "even"),
-        (["--vs", "random-safe", "--games", "4", "--players", "3"], "invalid choice"),
-        (["--games", "4"], "--vs"),
-    ],
-)
-def test_bench_refuses_bad_flags_in_one_line_with_exit_2(
-    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = bench(["--config", "random-safe", *argv, *FAST], capsys)
-    assert code == 2 and out == ""
-    assert len(err.strip().splitlines()) == 1 and needle in err
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_bench_refuses_cuda_without_a_cuda_device(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = bench(
-        ["--config", "random-safe", "--vs", "random-safe", "--games", "4", "--device", "cuda"],
-        capsys,
-    )
-    assert code == 2 and "CUDA" in err and len(err.strip().splitlines()) == 1
-
-
-def test_bench_json_is_the_verdict_on_the_match_it_names(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    argv = ["--config", "random-safe", "--vs", "greedy-food", "--games", "8", "--json", *FAST]
-    code, out, _ = bench(argv, capsys)
-    assert code == 0
-    verdict = Verdict.from_json(out)
-    assert verdict.mode == "fixed" and verdict.result.games == 8
-    setup = MatchSetup(size=7, master_seed=5, max_turns=200)
-    policies = [batched_policy("random-safe"), batched_policy("greedy-food")]
-    direct = play_pairs(
-        policies[0], policies[1:], setup, range(4), names=["random-safe", "greedy-food"]
-    )
-    assert verdict.result == direct
-
-
-def test_bench_prints_a_gauntlet_table_and_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--config", "random-safe", "--vs", "random-safe", "--vs", "greedy-food"]
-    code, out, _ = bench([*argv, "--sprt", "0,200", "--players", "4", *FAST], capsys)
-    assert code == 0
-    lines = out.splitlines()
-    assert lines[0].startswith("bench: random-safe vs random-safe, greedy-food; 4 snakes, 7x7")
-    assert [line.split()[0] for line in lines[2:5]] == ["random-safe", "greedy-food", "total"]
-    assert lines[-1].split()[0] in ("ACCEPT", "REJECT", "INCONCLUSIVE")
-    assert "LLR: " in lines[-1] and "[0, 200]" in lines[-1]
-
-
-def test_bench_shards_in_processes_merge_to_the_single_run(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    argv = ["--config", "random-safe", "--vs", "greedy-food", "--games", "12", "--json", *FAST]
-    _, single, _ = bench(argv, capsys)
-    code, sharded, _ = bench([*argv, "--shards", "2"], capsys)
-    assert code == 0 and sharded == single
