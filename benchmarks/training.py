@@ -55,7 +55,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from snaketrain import ContinuousTrainer
-    from snaketrain.trainer import local_api
+    from snaketrain.runtime.api import local_api
 
     work = Path(tempfile.mkdtemp(prefix="snaketrain-bench-"))
     repo = work / "repo"

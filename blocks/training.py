@@ -49,9 +49,6 @@ class TrainingSettings(Block):
     max_turns: int = Field(default=500, ge=1, description="game length cap: a draw")
     batch_size: int = Field(default=512, ge=1, description="games in flight per shard")
     seed: int = Field(default=0, ge=0, description="master seed of the training run")
-    checkpoint_interval: int = Field(
-        default=1, ge=1, description="old flag; every step is persisted, kept for scripts"
-    )
 
     @model_validator(mode="after")
     def _check(self) -> TrainingSettings:

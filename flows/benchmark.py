@@ -8,30 +8,18 @@ iteration run on as many devices at once. The result is written as JSON into the
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow
 
-from snaketrain.arena.match import MatchSetup
-from tasks.benchmark import benchmark, shard_file
+from snaketrain.training import ShardSpec
+from tasks.benchmark import benchmark
+from tasks.shard_file import write_shard_file
 
 
 @flow(name="benchmark")
-def benchmark_shard(
-    refs: list[str],
-    ref_hashes: list[str],
-    names: list[str],
-    setup: MatchSetup,
-    pairs: list[int],
-    shard: int,
-    shards: int,
-    results_dir: str,
-) -> str:
+def benchmark_shard(spec: dict[str, Any], results_dir: str) -> str:
     """Play the shard (cached by content like any benchmark task); returns the JSON path."""
-    result = benchmark(
-        refs, ref_hashes, names, setup, pairs, shard, shards, 1, results_dir, record_here=True
-    )
-    path = shard_file(results_dir, ref_hashes, names, setup, pairs, shard, shards)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(result.to_json(), encoding="utf-8")
-    tmp.replace(path)
-    return str(path)
+    shard = ShardSpec.from_dict(spec)
+    result = benchmark(shard, 1, results_dir, record_here=True)
+    return write_shard_file(shard, result, results_dir)

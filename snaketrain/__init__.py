@@ -10,7 +10,7 @@ __all__ = ["ContinuousTrainer", "__version__"]
 
 def __getattr__(name: str) -> Any:  # lazy: `import snaketrain` stays light
     if name == "ContinuousTrainer":
-        from snaketrain.trainer import ContinuousTrainer
+        from snaketrain.runtime import ContinuousTrainer
 
         return ContinuousTrainer
     raise AttributeError(f"module 'snaketrain' has no attribute {name!r}")

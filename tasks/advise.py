@@ -1,4 +1,4 @@
-"""advise: the best config and the history -> proposals (which parameters move, and where)."""
+"""advise: the iteration's start -> proposals (which parameters move, and where)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,16 @@ from typing import Any
 from prefect import task
 
 from snaketrain import training
-from snaketrain.snake.space import parse_yaml
-from snaketrain.trainlog import LogEntry, iterations_since_improvement
+from snaketrain.tuning.advisor import Proposal
 
 
 def _key(_ctx: Any, p: dict[str, Any]) -> str:
-    since = iterations_since_improvement([LogEntry.from_dict(h) for h in p["history"]])
+    b: training.IterationStart = p["begin"]
     return "advise-" + training.digest(
-        p["best_yaml"], p["k"], p["seed"], p["stagnation_limit"], since
+        b.best_hash, b.seed, p["k"], p["stagnation_limit"], b.since_improvement
     )
 
 
 @task(name="advise", persist_result=True, cache_key_fn=_key)
-def advise(
-    best_yaml: str, history: list[dict[str, Any]], k: int, seed: int, stagnation_limit: int
-) -> list[dict[str, Any]]:
-    best = parse_yaml(best_yaml, source="config.yaml")
-    entries = [LogEntry.from_dict(h) for h in history]
-    proposals = training.propose(best, entries, k, seed, stagnation_limit)
-    return [training.proposal_to_dict(p) for p in proposals]
+def advise(begin: training.IterationStart, k: int, stagnation_limit: int) -> list[Proposal]:
+    return training.propose(begin, k, stagnation_limit)

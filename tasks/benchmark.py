@@ -1,136 +1,182 @@
-"""benchmark: one shard of a batch of game pairs, candidate against its opponents."""
+"""benchmark: shards of game pairs as tasks, and the deciding/measuring drivers over them.
+
+``benchmark`` plays one shard here (or in this process's worker pool); ``remote_benchmark``
+runs it as a flow run of a benchmark deployment on a work pool. ``play_batch`` submits every
+shard of a batch at once and merges them; ``decide`` and ``measure`` hand it to the library's
+one SPRT loop, fixed-N test and re-measurement (``snaketrain.arena.decide``), so the flow
+calls steps, never statistics.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from prefect import task
+from prefect import get_run_logger, task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.futures import PrefectFuture
 from prefect.tasks import exponential_backoff
 
 from snaketrain import training
-from snaketrain.arena.match import MatchSetup
-from snaketrain.arena.result import MatchResult
+from snaketrain.arena.decide import SprtRun, fixed_match, remeasure, run_sprts
+from snaketrain.arena.pairs import MatchSetup
+from snaketrain.arena.result import MatchResult, Verdict
+from snaketrain.rules.types import Settings
+from snaketrain.training import ShardSpec, SnakeRef
 
 
-def key_of(
-    ref_hashes: list[str],
-    names: list[str],
-    setup: MatchSetup,
-    pairs: list[int],
-    shard: int,
-    shards: int,
-) -> str:
-    """What identifies a shard's games: the snakes by content, the match setup, the pairs."""
-    parts = (
-        ref_hashes,
-        names,
-        setup.players,
-        setup.size,
-        setup.master_seed,
-        setup.max_turns,
-        setup.settings,
-        list(pairs),
-        shard,
-        shards,
-    )
-    return "benchmark-" + training.digest(*parts)
-
-
-def shard_key(p: dict[str, Any]) -> str:
-    """``key_of`` from a task's parameters (Prefect's cache_key_fn)."""
-    return key_of(p["ref_hashes"], p["names"], p["setup"], p["pairs"], p["shard"], p["shards"])
+def _key(_ctx: Any, p: dict[str, Any]) -> str:
+    return p["spec"].key
 
 
 @task(
     name="benchmark",
     persist_result=True,
-    cache_key_fn=lambda _c, p: shard_key(p),
+    cache_key_fn=_key,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
 )
 def benchmark(
-    refs: list[str],
-    ref_hashes: list[str],
-    names: list[str],
-    setup: MatchSetup,
-    pairs: list[int],
-    shard: int,
-    shards: int,
-    processes: int,
-    results_dir: str,
-    record_here: bool = False,
+    spec: ShardSpec, processes: int, results_dir: str, record_here: bool = False
 ) -> MatchResult:
-    """``ref_hashes`` identify the snakes by content (config hash or built-in name), so the
-    cache survives renamed files; ``refs`` say where to load them from. The trainer's flow
-    logs each shard it saw played (not cached) in ``benchmark_runs.jsonl``; a remote worker,
-    the only one that knows, logs it here (``record_here``)."""
+    """The trainer's flow logs each shard it saw played (not cached) in
+    ``benchmark_runs.jsonl``; a remote worker, the only one that knows, logs it here."""
     t0 = time.perf_counter()
-    result = training.play_shard(refs, names, setup, pairs, shard, shards, processes)
+    result = training.play_shard(spec, processes)
     if record_here:
-        training.record_run(
-            results_dir,
-            key_of(ref_hashes, names, setup, pairs, shard, shards),
-            result.games,
-            time.perf_counter() - t0,
-        )
+        training.record_run(results_dir, spec.key, result.games, time.perf_counter() - t0)
     return result
-
-
-def shard_file(
-    results_dir: str,
-    ref_hashes: list[str],
-    names: list[str],
-    setup: MatchSetup,
-    pairs: list[int],
-    shard: int,
-    shards: int,
-) -> Path:
-    """Where a remote shard leaves its result: ``<results>/shards/<key>.json``."""
-    key = key_of(ref_hashes, names, setup, pairs, shard, shards)
-    return Path(results_dir) / "shards" / f"{key}.json"
 
 
 @task(
     name="remote-benchmark",
     persist_result=True,
-    cache_key_fn=lambda _c, p: "remote-" + shard_key(p),
+    cache_key_fn=lambda _c, p: "remote-" + p["spec"].key,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
 )
-def remote_benchmark(
-    deployment: str,
-    refs: list[str],
-    ref_hashes: list[str],
-    names: list[str],
-    setup: MatchSetup,
-    pairs: list[int],
-    shard: int,
-    shards: int,
-    results_dir: str,
-) -> MatchResult:
+def remote_benchmark(deployment: str, spec: ShardSpec, results_dir: str) -> MatchResult:
     """Run one shard as a flow run of the benchmark deployment ``deployment`` (a work pool's
     worker plays it) and read its result."""
     from prefect.deployments import run_deployment
 
     run = run_deployment(
         deployment,
-        parameters={
-            "refs": refs,
-            "ref_hashes": ref_hashes,
-            "names": names,
-            "setup": asdict(setup),
-            "pairs": pairs,
-            "shard": shard,
-            "shards": shards,
-            "results_dir": results_dir,
-        },
+        parameters={"spec": spec.to_dict(), "results_dir": results_dir},
         timeout=None,
         as_subflow=True,
     )
     if run.state is None or not run.state.is_completed():
-        raise RuntimeError(f"benchmark shard {shard} on {deployment} ended {run.state}")
-    path = shard_file(results_dir, ref_hashes, names, setup, pairs, shard, shards)
-    return MatchResult.from_json(path.read_text(encoding="utf-8"))
+        raise RuntimeError(f"benchmark shard {spec.shard} on {deployment} ended {run.state}")
+    return MatchResult.from_json(spec.file(results_dir).read_text(encoding="utf-8"))
+
+
+def match_setup(settings: Any, master_seed: int) -> MatchSetup:
+    """The games of a training run (TrainingSettings) with this master seed."""
+    return MatchSetup(
+        players=settings.players,
+        size=settings.size,
+        master_seed=master_seed,
+        max_turns=settings.max_turns,
+        settings=Settings(),
+        batch_size=settings.batch_size,
+        device=settings.device,
+    )
+
+
+Submitted = tuple[PrefectFuture[MatchResult], ShardSpec | None]
+"""A submitted shard and, when it plays in this process, its spec (to log it once played)."""
+
+
+def _submit(
+    snakes: Sequence[SnakeRef], master_seed: int, pairs: Sequence[int], settings: Any, results: str
+) -> list[Submitted]:
+    specs = training.shard_specs(snakes, match_setup(settings, master_seed), pairs, settings.shards)
+    pools = settings.benchmark_deployments
+    if pools:  # remote workers log what they play
+        return [
+            (remote_benchmark.submit(pools[s.shard % len(pools)], s, results), None) for s in specs
+        ]
+    processes = settings.shards if settings.device == "cpu" else 1
+    return [(benchmark.submit(s, processes, results), s) for s in specs]
+
+
+def _merge(shards: list[Submitted], results_dir: str) -> MatchResult:
+    """All shards of a batch (raises if one failed). A shard played here, not taken from the
+    cache, gets its line in ``benchmark_runs.jsonl`` once its result is persisted, so a crash
+    can never log a shard twice."""
+    parts = []
+    for future, spec in shards:
+        part = future.result()
+        if spec is not None and future.state.name != "Cached":
+            training.record_run(results_dir, spec.key, part.games, None)
+        parts.append(part)
+    return MatchResult.merge(parts)
+
+
+Lane = tuple[Sequence[SnakeRef], int]
+"""One match being decided: its snakes (candidate first) and its master seed."""
+
+
+def play_batch(
+    lanes: Sequence[Lane], settings: Any, results_dir: str
+) -> Callable[[list[tuple[int, range]]], list[MatchResult]]:
+    """The library's ``play_batch`` for these lanes: every shard of every live lane submitted
+    at once (in parallel), then merged per lane."""
+
+    def play(batch: list[tuple[int, range]]) -> list[MatchResult]:
+        submitted = [
+            _submit(lanes[k][0], lanes[k][1], list(pairs), settings, results_dir)
+            for k, pairs in batch
+        ]
+        return [_merge(s, results_dir) for s in submitted]
+
+    return play
+
+
+def decide(
+    candidates: Sequence[SnakeRef], incumbent: SnakeRef, seed: int, settings: Any, results: str
+) -> list[Verdict]:
+    """Every candidate against the incumbent on the same seeds: SPRTs in lockstep (their
+    batches played together), or the fixed-N test when ``settings.games`` is set."""
+    logger = get_run_logger()
+    lanes = [((c, incumbent), seed) for c in candidates]
+    play = play_batch(lanes, settings, results)
+    if settings.games is not None:
+        pairs = range(settings.games // 2)
+        merged = play([(k, pairs) for k in range(len(lanes))])
+        return [
+            fixed_match(lambda _p, r=r: r, settings.games, settings.min_improvement) for r in merged
+        ]
+    sprt = training.sprt_for(
+        settings.sprt_elo0, settings.sprt_elo1, settings.alpha, settings.beta, len(candidates)
+    )
+    runs = [SprtRun(sprt, settings.batch_pairs, settings.max_pairs) for _ in candidates]
+    progress = create_progress_artifact(
+        progress=0.0, key="sprt-progress", description="pairs played / pair cap"
+    )
+    cap = len(runs) * settings.max_pairs
+
+    def on_batch(k: int, run: SprtRun) -> None:
+        assert run.result is not None
+        logger.info("%s: %s", candidates[k].label, run.result.summary_line(sprt))
+        played = sum(r.batches[-1] if r.batches else 0 for r in runs)
+        update_progress_artifact(progress, 100.0 * played / cap)
+
+    verdicts = run_sprts(runs, play, on_batch)
+    update_progress_artifact(progress, 100.0)
+    return verdicts
+
+
+def measure(
+    snake: SnakeRef, opponents: Sequence[SnakeRef], settings: Any, results: str
+) -> training.Strength:
+    """A config's strength against the reference opponents on fresh seeds (labelled by its
+    full hash, which the Strength carries)."""
+    seed = training.strength_seed(settings.seed)
+    me = replace(snake, label=snake.ident)
+    play = play_batch([((me, *opponents), seed)], settings, results)
+    result = remeasure(lambda pairs: play([(0, pairs)])[0], settings.remeasure_pairs)
+    return training.Strength.of(result)

@@ -1,16 +1,19 @@
-"""build: a candidate -> its content-addressed config file, checked by one real move."""
+"""build: a candidate -> its runnable snake (content-addressed file, checked by one move)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from prefect import task
 
 from snaketrain import training
-from snaketrain.snake.space import parse_yaml
+from snaketrain.snake.space import Config, config_hash
 
 
-@task(name="build", persist_result=True, cache_key_fn=lambda _c, p: "build-" + training.digest(p))
-def build(candidate_yaml: str, results_dir: str) -> str:
-    config = parse_yaml(candidate_yaml, source="candidate")
-    path = training.write_candidate(results_dir, config)
-    training.smoke_move(config)
-    return str(path)
+def _key(_ctx: Any, p: dict[str, Any]) -> str:
+    return "build-" + training.digest(config_hash(p["config"]), p["results_dir"], p["label"])
+
+
+@task(name="build", persist_result=True, cache_key_fn=_key)
+def build(config: Config, results_dir: str, label: str | None = None) -> training.SnakeRef:
+    return training.build(results_dir, config, label)

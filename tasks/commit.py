@@ -7,23 +7,36 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from snaketrain import gitops
+from snaketrain import gitops, training
+from snaketrain.arena.result import Verdict
+from snaketrain.snake.space import dump_config
+from snaketrain.trainlog import utc_timestamp
+from snaketrain.tuning.advisor import Proposal
 
 
 @task(name="commit", cache_policy=NO_CACHE)
 def commit(
-    config_yaml: str,
-    message: str,
+    begin: training.IterationStart,
+    proposal: Proposal,
+    verdict: Verdict,
+    before: training.Strength,
+    after: training.Strength,
+    iteration_games: int,
     repo_path: str,
     config_path: str,
     pending_path: str,
     push: bool,
     remote: str | None,
 ) -> dict[str, Any]:
+    """Idempotent: run again after a crash that came after the commit, config.yaml and HEAD
+    already hold the winner and nothing is committed twice."""
+    message = training.commit_text(
+        begin, proposal, verdict, before, after, iteration_games, utc_timestamp()
+    )
     outcome = gitops.publish_config(
         repo_path,
         config_path,
-        config_yaml,
+        dump_config(proposal.config),
         message,
         pending_path=pending_path,
         push=push,

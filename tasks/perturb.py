@@ -1,4 +1,4 @@
-"""perturb: the best config + advice -> k candidate configs, each validated against the space."""
+"""perturb: the best config + proposals -> the iteration's candidates, each checked."""
 
 from __future__ import annotations
 
@@ -7,26 +7,17 @@ from typing import Any
 from prefect import task
 
 from snaketrain import training
-from snaketrain.snake.space import parse_yaml
+from snaketrain.snake.space import Config, config_hash
 from snaketrain.tuning.advisor import Proposal
 
 
-@task(
-    name="perturb", persist_result=True, cache_key_fn=lambda _c, p: "perturb-" + training.digest(p)
-)
-def perturb(best_yaml: str, advice: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Apply each piece of advice's changes to the best config (``Config.replace`` validates
-    every value); a proposal that changes nothing is an error, not a wasted benchmark."""
-    best = parse_yaml(best_yaml, source="config.yaml")
-    out = []
-    for i, item in enumerate(advice):
-        proposal = training.proposal_from_dict(item)
-        candidate = best.replace({k: new for k, _old, new in proposal.changes})
-        if candidate == best:
-            raise ValueError(f"proposal {i} ({proposal.reason}) does not change the config")
-        out.append(
-            training.proposal_to_dict(
-                Proposal.between(best, candidate, proposal.advisor, proposal.reason)
-            )
-        )
-    return out
+def _key(_ctx: Any, p: dict[str, Any]) -> str:
+    return "perturb-" + training.digest(
+        config_hash(p["best"]), [(config_hash(x.config), x.advisor) for x in p["proposals"]]
+    )
+
+
+@task(name="perturb", persist_result=True, cache_key_fn=_key)
+def perturb(best: Config, proposals: list[Proposal]) -> list[Proposal]:
+    """A proposal that changes nothing is an error, not a wasted benchmark."""
+    return training.check_proposals(best, proposals)

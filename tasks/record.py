@@ -2,27 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from snaketrain.trainlog import LogEntry, TrainingLog, stagnation_warning
+from snaketrain import training
+from snaketrain.arena.result import Verdict
+from snaketrain.gitops import format_value
+from snaketrain.trainlog import TrainingLog, stagnation_warning, utc_timestamp
+from snaketrain.tuning.advisor import Proposal
 
 
 @task(name="record", cache_policy=NO_CACHE)
-def record(log_path: str, entry: dict[str, Any], stagnation_limit: int) -> bool:
+def record(
+    log_path: str,
+    begin: training.IterationStart,
+    proposal: Proposal,
+    verdict: Verdict,
+    before: training.Strength,
+    after: training.Strength,
+    duration_s: float,
+    stagnation_limit: int,
+) -> bool:
     """Append the line unless this iteration already has one; publish the artifacts."""
+    entry = training.log_entry(
+        begin.iteration, utc_timestamp(), proposal, verdict, before, after, duration_s
+    )
     log = TrainingLog(log_path)
-    written = log.append(LogEntry.from_dict(entry))
+    written = log.append(entry)
+    row = {k: v for k, v in asdict(entry).items() if k != "changes"}
     create_table_artifact(
-        [{k: v for k, v in entry.items() if k != "changes"} | {"changes": len(entry["changes"])}],
+        [row | {"changes": len(entry.changes)}],
         key="training-log",
-        description=f"iteration {entry['iteration']}",
+        description=f"iteration {entry.iteration}",
     )
     warning = stagnation_warning(log.iterations_since_improvement(), stagnation_limit)
     if warning:
         get_run_logger().warning(warning)
         create_markdown_artifact(f"**Stagnation.** {warning}", key="stagnation")
     return written
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report(
+    iteration: int, proposals: list[Proposal], verdicts: list[Verdict], winner: int | None
+) -> None:
+    lines = [
+        f"# Iteration {iteration}",
+        "",
+        "| candidate | changes | games | verdict | summary |",
+        "|---|---|---|---|---|",
+    ]
+    for i, (p, v) in enumerate(zip(proposals, verdicts, strict=True)):
+        changes = ", ".join(
+            f"{k}: {format_value(old)} → {format_value(new)}" for k, old, new in p.changes
+        )
+        mark = " (winner)" if i == winner else ""
+        lines.append(
+            f"| {i}{mark} | {changes} | {v.result.games} | {v.status} | "
+            f"{v.result.summary_line(v.test())} |"
+        )
+    create_markdown_artifact(
+        "\n".join(lines), key="iteration-report", description=f"iteration {iteration}"
+    )
+
+
+@task(name="next-iteration", cache_policy=NO_CACHE)
+def next_iteration(log_path: str) -> int:
+    """The iteration after the last logged one (1 for a new log)."""
+    return (TrainingLog(log_path).last_iteration() or 0) + 1

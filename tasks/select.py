@@ -10,5 +10,7 @@ from snaketrain.arena.result import Verdict
 
 
 @task(name="select", cache_policy=NO_CACHE)
-def select(verdicts: list[Verdict]) -> int | None:
-    return training.choose(verdicts)
+def select(verdicts: list[Verdict]) -> tuple[int | None, int]:
+    """The winner (None: no candidate accepted) and the candidate the log line shows."""
+    winner = training.choose(verdicts)
+    return winner, training.shown(verdicts, winner)

@@ -44,16 +44,15 @@ def settings(**over: object) -> TrainingSettings:
 def run_one(
     repo: Path, results: Path, candidate: Config, monkeypatch: pytest.MonkeyPatch, **over: object
 ) -> training.Strength:
-    from flows.training import measure_strength, training_iteration
+    from flows.training import training_iteration
 
-    def propose(best: Config, _history: object, k: int, _seed: int, _limit: int) -> list[Proposal]:
-        return [Proposal.between(best, candidate, "fixed", "test candidate")] * k
+    def propose(begin: training.IterationStart, k: int, _limit: int) -> list[Proposal]:
+        return [Proposal.between(begin.best, candidate, "fixed", "test candidate")] * k
 
     monkeypatch.setattr(training, "propose", propose)
     s = settings(**over)
     target = GitTarget(repo_path=str(repo))
-    strength = measure_strength(str(repo / "config.yaml"), s, str(results))
-    return training_iteration(1, s, target, str(results), strength)
+    return training_iteration(1, s, target, str(results))
 
 
 def log_lines(results: Path) -> list[dict]:

@@ -9,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from snaketrain.trainer import (
-    ContinuousTrainer,
-    TrainingBusy,
-    TrainingInputError,
-    exclusive,
-    sigterm_as_interrupt,
-)
+from snaketrain.runtime import ContinuousTrainer, TrainingBusy, TrainingInputError
+from snaketrain.runtime.locks import exclusive
+from snaketrain.runtime.signals import sigterm_as_interrupt
 
 
 def test_sigterm_stops_like_ctrl_c() -> None:

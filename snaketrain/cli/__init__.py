@@ -1,0 +1,72 @@
+"""The ``snaketrain`` command line.
+
+One subcommand = one module here and one ``Command`` in ``COMMANDS``: a function that adds
+its arguments to its parser and a function that runs it and returns the exit code. ``play``
+is the model to mirror; ``args`` holds what they share.
+
+Mistakes a user can make on the command line come back as one line on stderr and exit code 2;
+a command that fails at run time (a file it cannot write) exits 1. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from snaketrain.cli import bench, play, serve, status, train
+from snaketrain.cli.args import Command, Parser, UsageError
+
+COMMANDS: dict[str, Command] = {
+    "play": Command(
+        "play one game between built-in snakes", play.add_play_arguments, play.run_play
+    ),
+    "serve": Command(
+        "serve the tuned snake over the Battlesnake API",
+        serve.add_serve_arguments,
+        serve.run_serve,
+    ),
+    "train": Command(
+        "tune config.yaml continuously (Prefect flow; Ctrl+C stops, the same command resumes)",
+        train.add_train_arguments,
+        train.run_train,
+    ),
+    "status": Command(
+        "show training progress and plot strength over iterations",
+        status.add_status_arguments,
+        status.run_status,
+    ),
+    "bench": Command(
+        "play a candidate against opponents (fixed N or SPRT) and print the table",
+        bench.add_bench_arguments,
+        bench.run_bench,
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="snaketrain", description="Tunes Battlesnake heuristic weights.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, help=command.help, description=command.help)
+        command.add_arguments(p)
+        p.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and friends
+            return done.code if isinstance(done.code, int) else 0
+        if args.command is None:
+            raise UsageError(f"snaketrain: error: choose a command: {', '.join(COMMANDS)}")
+        return args.run(args)
+    except UsageError as err:
+        print(err, file=sys.stderr)
+        return 2
+
+
+__all__ = ["COMMANDS", "Command", "UsageError", "build_parser", "main"]

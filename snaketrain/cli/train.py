@@ -1,0 +1,92 @@
+"""``snaketrain train``: tune config.yaml continuously (Ctrl+C stops, the same command resumes)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from snaketrain.cli.args import UsageError, int_in, sprt_bounds
+
+
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
+    a = p.add_argument
+    a(
+        "--games",
+        type=int_in(2, None, "--games"),
+        help="fixed-N mode: games per candidate (even); default: SPRT decides",
+    )
+    a("--sprt", type=sprt_bounds, metavar="ELO0,ELO1", help="SPRT Elo bounds (default 0,10)")
+    a(
+        "--min-improvement",
+        type=float,
+        metavar="ELO",
+        help="fixed-N mode: Elo the whole 95%% interval must clear (default 0)",
+    )
+    a(
+        "--max-iterations",
+        type=int_in(1, None, "--max-iterations"),
+        help="stop after N iterations (default: run forever)",
+    )
+    a(
+        "--parallel-configs",
+        type=int_in(1, 16, "--parallel-configs"),
+        help="candidates per iteration, each with its own SPRT (default 1)",
+    )
+    a(
+        "--opponents",
+        nargs="+",
+        metavar="SNAKE",
+        help="reference opponents strength is quoted against (default baseline)",
+    )
+    a("--device", choices=["cpu", "cuda"], help="where games run (default cpu)")
+    a("--seed", type=int_in(0, None, "--seed"), help="master seed (default 0)")
+    a(
+        "--shards",
+        type=int_in(1, 64, "--shards"),
+        help="benchmark shards (default: one per CPU core, at most 8)",
+    )
+    a("--size", type=int, choices=[7, 11, 19], help="board side (default 11)")
+    a("--config", help="config file, relative to --repo (default config.yaml)")
+    a("--repo", help="git work tree to commit improvements to (default .)")
+    a("--results", default="nn_training_results", help="results folder")
+    a("--push", action="store_true", default=None, help="push each improvement")
+    a("--remote", help="remote to push to (default: the branch's upstream)")
+    a("--settings-block", metavar="NAME", help="start from a saved TrainingSettings block")
+    a("--git-block", metavar="NAME", help="start from a saved GitTarget block")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from snaketrain.runtime import ContinuousTrainer, TrainingBusy, TrainingInputError
+    from snaketrain.runtime.signals import STOPPED, run_stoppable
+
+    trainer = ContinuousTrainer(
+        games_per_iteration=args.games,
+        sprt=args.sprt,
+        max_iterations=args.max_iterations,
+        min_improvement=args.min_improvement,
+        parallel_configs=args.parallel_configs,
+        opponents=args.opponents,
+        device=args.device,
+        seed=args.seed,
+        shards=args.shards,
+        size=args.size,
+        repo_path=args.repo,
+        config_path=args.config,
+        results_dir=args.results,
+        push=args.push,
+        remote=args.remote,
+        settings_block=args.settings_block,
+        git_block=args.git_block,
+    )
+    try:
+        n = run_stoppable(trainer.train)
+    except TrainingInputError as err:
+        raise UsageError(f"snaketrain train: error: {err}") from None
+    except TrainingBusy as err:
+        print(f"snaketrain train: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl+C before the handler was in place
+        print(f"\n{STOPPED}", file=sys.stderr)
+        return 0
+    print(f"snaketrain train: {n} iteration(s) done; see `snaketrain status`.")
+    return 0

@@ -1,0 +1,39 @@
+"""begin: the iteration's inputs (best config, seed, history), fixed once per iteration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from snaketrain import training
+from snaketrain.snake.space import load_config
+from snaketrain.trainlog import LOG_NAME, TrainingLog
+
+
+def _key(_ctx: Any, p: dict[str, Any]) -> str:
+    where = (str(Path(p["results_dir"]).resolve()), str(Path(p["config_path"]).resolve()))
+    return "begin-" + training.digest(*where, p["run_seed"], p["iteration"])
+
+
+@task(name="begin", persist_result=True, cache_key_fn=_key)
+def begin(
+    iteration: int, run_seed: int, config_path: str, results_dir: str
+) -> training.IterationStart:
+    """Read config.yaml and the log once. Cached by iteration: a crashed iteration that runs
+    again starts from exactly these inputs (see ``snaketrain.training.iteration``)."""
+    entries = TrainingLog(Path(results_dir) / LOG_NAME).entries()
+    return training.start(iteration, run_seed, load_config(config_path), entries)
+
+
+@task(name="plan-run", cache_policy=NO_CACHE)
+def plan_run(results_dir: str, max_iterations: int | None) -> training.RunPlan:
+    last = TrainingLog(Path(results_dir) / LOG_NAME).last_iteration() or 0
+    return training.plan_run(results_dir, last + 1, max_iterations)
+
+
+@task(name="finish-run", cache_policy=NO_CACHE)
+def finish_run(results_dir: str, plan: training.RunPlan) -> None:
+    training.finish_run(results_dir, plan)
