@@ -23,9 +23,9 @@ def test_changes_are_tuples_and_lists_and_dicts_are_converted_once() -> None:
     canonical = (("weights.space", 20.0, 33.0), ("hybrid.enabled", True, False))
     assert as_changes(canonical) == canonical
     assert as_changes([["weights.space", 20.0, 33.0], ["hybrid.enabled", True, False]]) == canonical
-    assert as_changes(
-        [{"key": k, "old": old, "new": new} for k, old, new in canonical]
-    ) == canonical
+    assert (
+        as_changes([{"key": k, "old": old, "new": new} for k, old, new in canonical]) == canonical
+    )
 
     def text(changes: object) -> str:
         return commit_message(1, 0.5, 0.5, 10, 1, "2026-11-24T13:00:00Z", 0.0, [0, 0], 0.0,

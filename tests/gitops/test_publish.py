@@ -27,6 +27,7 @@ def test_an_improvement_commits_config_yaml_alone(tmp_path: Path) -> None:
     assert set(status) == {"M  notes.txt", " M snake.py"}  # still staged / still modified
     assert not has_pending(tmp_path / "pending.json")
 
+
 def test_a_users_change_to_config_yaml_is_not_clobbered_and_retried_later(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     head = git(repo, "rev-parse", "HEAD")
@@ -49,6 +50,7 @@ def test_a_users_change_to_config_yaml_is_not_clobbered_and_retried_later(tmp_pa
     assert git(repo, "show", "--name-only", "--format=", "HEAD") == "config.yaml"
     assert retry_pending(repo, repo / "config.yaml", pending_path=tmp_path / "pending.json") is None
 
+
 def test_two_pending_improvements_become_one_commit_naming_both(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     (repo / "config.yaml").write_text("# mine\n" + dump_config(default_config()))
@@ -60,6 +62,7 @@ def test_two_pending_improvements_become_one_commit_naming_both(tmp_path: Path) 
     assert (repo / "config.yaml").read_text() == improved(40.0)
     assert "Also contains 1 earlier improvement" in git(repo, "log", "-1", "--format=%B")
 
+
 def test_the_trainers_own_uncommitted_write_is_not_a_local_change(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     git(repo, "checkout", "-q", "--detach")
@@ -69,6 +72,7 @@ def test_the_trainers_own_uncommitted_write_is_not_a_local_change(tmp_path: Path
     (repo / "config.yaml").write_text(improved())
     done = retry_pending(repo, repo / "config.yaml", pending_path=tmp_path / "pending.json")
     assert done is not None and done.status == "committed", done.message
+
 
 def test_a_detached_head_is_reported_and_nothing_is_committed(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
@@ -82,6 +86,7 @@ def test_a_detached_head_is_reported_and_nothing_is_committed(tmp_path: Path) ->
     direct = commit_config(repo, repo / "config.yaml", "x", push=False)
     assert direct.status == "skipped" and "detached" in direct.message
 
+
 def test_push_to_a_bare_remote(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     remote = tmp_path / "remote.git"
@@ -91,12 +96,14 @@ def test_push_to_a_bare_remote(tmp_path: Path) -> None:
     assert outcome.status == "committed" and outcome.pushed, outcome.message
     assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
 
+
 def test_no_remote_means_no_push_and_nothing_pending(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     outcome = publish(repo, improved(), push=True)
     assert outcome.status == "committed" and not outcome.pushed and not outcome.pending_push
     assert "no remote" in outcome.message
     assert not has_pending(tmp_path / "pending.json")
+
 
 def test_a_failed_push_keeps_the_commit_and_is_retried(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
@@ -115,6 +122,7 @@ def test_a_failed_push_keeps_the_commit_and_is_retried(tmp_path: Path) -> None:
     assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD")
     assert not has_pending(tmp_path / "pending.json")
 
+
 def test_not_a_repository_still_writes_the_config(tmp_path: Path) -> None:
     folder = tmp_path / "plain"
     folder.mkdir()
@@ -123,12 +131,14 @@ def test_not_a_repository_still_writes_the_config(tmp_path: Path) -> None:
     assert outcome.status == "skipped" and "not a git repository" in outcome.message
     assert (folder / "config.yaml").read_text() == improved()
 
+
 def test_an_unchanged_config_is_not_committed(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     head = git(repo, "rev-parse", "HEAD")
     outcome = publish(repo, dump_config(default_config()))
     assert outcome.status == "skipped" and "unchanged" in outcome.message
     assert git(repo, "rev-parse", "HEAD") == head and not has_pending(tmp_path / "pending.json")
+
 
 def test_a_git_failure_is_an_error_and_the_improvement_stays_pending(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
