@@ -1,7 +1,10 @@
 """``snaketrain status``: where training stands, read from the results folder and git alone.
 
 No Prefect needed: the report comes from ``training_log.jsonl`` (see ``trainlog``), the
-pending file of ``gitops`` and the repository's history of ``config.yaml``.
+pending file of ``gitops`` and the repository's history of ``config.yaml``. A damaged log is
+repaired as the trainer would (under the log's lock, so safe beside a running trainer) and
+the report says so; an unreadable pending file is reported and left for the trainer to set
+aside.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from snaketrain.arena.stats import wilson_interval
-from snaketrain.gitops import PENDING_NAME, PendingCommits, open_repo
+from snaketrain.gitops import PENDING_NAME, PendingCommits, PendingFileError, open_repo
 from snaketrain.trainlog import (
     DEFAULT_STAGNATION_LIMIT,
     LOG_NAME,
@@ -23,6 +27,9 @@ from snaketrain.trainlog import (
     iterations_since_improvement,
     stagnation_warning,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 RECENT = 10
 
@@ -40,11 +47,23 @@ def _changes(entry: LogEntry, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def result_label(entry: LogEntry) -> str:
+    """``ACCEPTED``; ``inconclusive`` for a test that ended between its bounds (an LLR at or
+    above 0 that was not accepted: the rejection bound is always below 0); else ``not
+    accepted``: rejected or inconclusive, which the log cannot tell (it has no SPRT bounds)."""
+    if entry.accepted:
+        return "ACCEPTED"
+    if not math.isnan(entry.llr) and entry.llr >= 0.0:
+        return "inconclusive"
+    return "not accepted"
+
+
 def recent_table(entries: Sequence[LogEntry], n: int = RECENT) -> str:
-    """The last ``n`` iterations, one line each, newest last."""
+    """The last ``n`` iterations, one line each, newest last. ``win``: the candidate against
+    the incumbent (50% = equal); ``best``: the best config against the reference opponents."""
     header = (
         f"{'iter':>6}  {'time (UTC)':<19}  {'win':>7}  {'best':>7}  {'games':>6}  "
-        f"{'elo':>7}  {'± ci':>6}  {'llr':>6}  {'result':<8}  {'advisor':<8}  changes"
+        f"{'elo':>7}  {'± ci':>6}  {'llr':>6}  {'result':<12}  {'advisor':<8}  changes"
     )
     rows = [header]
     for e in entries[-n:]:
@@ -54,7 +73,7 @@ def recent_table(entries: Sequence[LogEntry], n: int = RECENT) -> str:
             f"{e.iteration:>6}  {e.timestamp.replace('T', ' ').rstrip('Z'):<19}  "
             f"{_pct(e.win_rate):>7}  {_pct(e.best_win_rate):>7}  {e.games:>6}  "
             f"{_signed(e.elo):>7}  {'-' if math.isnan(half) else f'{half:.1f}':>6}  "
-            f"{_signed(e.llr, 2):>6}  {'ACCEPTED' if e.accepted else 'rejected':<8}  "
+            f"{_signed(e.llr, 2):>6}  {result_label(e):<12}  "
             f"{e.advisor:<8}  {_changes(e)}"
         )
     return "\n".join(rows)
@@ -73,8 +92,11 @@ def _git_lines(repo_path: str | Path, results_dir: Path) -> list[str]:
         lines.append(f"git: config.yaml last committed: {last or 'never'}")
     try:
         state = PendingCommits(results_dir / PENDING_NAME).load()
-    except ValueError as e:
-        return [*lines, f"git: {e}"]
+    except PendingFileError as e:
+        return [
+            *lines,
+            f"WARNING: {e}; the trainer moves it aside (.corrupt) and goes on without it",
+        ]
     if state.config_text is not None:
         lines.append(
             f"git: {len(state.messages)} improvement(s) waiting to be committed "
@@ -92,9 +114,12 @@ def status_report(
 ) -> str:
     """The status text: iteration, best strength with interval, improvements, recent table."""
     results_dir = Path(results_dir)
-    entries = TrainingLog(results_dir / LOG_NAME).entries()
+    log = TrainingLog(results_dir / LOG_NAME)  # repairs a damaged log: the warning is shown
+    repaired = [f"WARNING: {log.repair_warning}"] if log.repair_warning else []
+    entries = log.entries()
     if not entries:
-        return f"no iterations logged yet in {results_dir / LOG_NAME}\n"
+        empty = f"no iterations logged yet in {results_dir / LOG_NAME}"
+        return "\n".join([*repaired, empty, *_git_lines(repo_path, results_dir)]) + "\n"
     last = entries[-1]
     accepted = [e for e in entries if e.accepted]
     since = iterations_since_improvement(entries)
@@ -103,9 +128,11 @@ def status_report(
     else:
         interval = "(no interval logged)"
     lines = [
+        *repaired,
         f"training log: {results_dir / LOG_NAME}",
         f"iteration: {last.iteration} (at {last.timestamp}, {last.duration_s:.1f} s)",
-        f"best config: win rate {_pct(last.best_win_rate)} {interval}, re-measured",
+        f"best config: win rate {_pct(last.best_win_rate)} {interval}, re-measured against the "
+        "reference opponents",
         f"improvements: {len(accepted)}"
         + (f" (last at iteration {accepted[-1].iteration})" if accepted else ""),
         f"iterations since the last improvement: {since}",
@@ -126,21 +153,55 @@ def status_report(
     return "\n".join(lines) + "\n"
 
 
-def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
-    """A PNG of strength over iterations; written atomically, returns its path.
+def strength_figure(entries: Sequence[LogEntry]) -> Figure:
+    """The figure of strength over iterations.
 
-    The incumbent's re-measured win rate as a step line (with its interval as a band where
-    logged), each candidate's deciding win rate as a dot with its Wilson interval as an error
-    bar, accepted iterations marked with green triangles.
+    Two panels on one iteration axis, as the two rates measure different things. Top: the
+    best config's win rate against the reference opponents, re-measured (a step line, its
+    interval as a band where logged). Bottom: each candidate's win rate against the
+    incumbent in the games that decided it (50% = equal), a dot with its Wilson interval as
+    an error bar. Accepted iterations are green triangles in both.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    png_path = Path(png_path)
-    fig = Figure(figsize=(10, 5), dpi=100)
+    fig = Figure(figsize=(10, 7), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    best_ax, cand_ax = fig.subplots(2, 1, sharex=True)
     its = [e.iteration for e in entries]
+    acc = [e for e in entries if e.accepted]
+
+    best_ax.plot(
+        its,
+        [100.0 * e.best_win_rate for e in entries],
+        drawstyle="steps-post",
+        color="tab:blue",
+        label="best config (re-measured)",
+    )
+    if any(e.best_ci is not None for e in entries):
+        band = [e.best_ci or [math.nan, math.nan] for e in entries]
+        best_ax.fill_between(
+            its,
+            [100 * b[0] for b in band],
+            [100 * b[1] for b in band],
+            step="post",
+            color="tab:blue",
+            alpha=0.2,
+            linewidth=0,
+            label="95% interval",
+        )
+    best_ax.scatter(
+        [e.iteration for e in acc],
+        [100.0 * e.best_win_rate for e in acc],
+        marker="^",
+        s=60,
+        color="tab:green",
+        zorder=3,
+        label="accepted",
+    )
+    best_ax.set_ylabel("win rate vs reference\nopponents (%)")
+    best_ax.set_title("best config against the reference opponents")
+
     cand = [100.0 * e.win_rate for e in entries]
     bounds = [
         wilson_interval(min(max(e.win_rate, 0.0), 1.0), e.games)
@@ -148,7 +209,7 @@ def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
         else (math.nan, math.nan)
         for e in entries
     ]
-    ax.errorbar(
+    cand_ax.errorbar(
         its,
         cand,
         yerr=[
@@ -160,29 +221,10 @@ def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
         color="tab:gray",
         ecolor="lightgray",
         elinewidth=1,
-        label="candidate win rate (95% interval)",
+        label="candidate (95% interval)",
     )
-    ax.plot(
-        its,
-        [100.0 * e.best_win_rate for e in entries],
-        drawstyle="steps-post",
-        color="tab:blue",
-        label="best config (re-measured)",
-    )
-    if any(e.best_ci is not None for e in entries):
-        band = [e.best_ci or [math.nan, math.nan] for e in entries]
-        ax.fill_between(
-            its,
-            [100 * b[0] for b in band],
-            [100 * b[1] for b in band],
-            step="post",
-            color="tab:blue",
-            alpha=0.2,
-            linewidth=0,
-            label="best 95% interval",
-        )
-    acc = [e for e in entries if e.accepted]
-    ax.scatter(
+    cand_ax.axhline(50.0, color="black", linewidth=0.8, linestyle="--", label="equal (50%)")
+    cand_ax.scatter(
         [e.iteration for e in acc],
         [100.0 * e.win_rate for e in acc],
         marker="^",
@@ -191,11 +233,20 @@ def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
         zorder=3,
         label="accepted",
     )
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("win rate (%)")
-    ax.set_title("snaketrain: strength over iterations")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
+    cand_ax.set_ylabel("win rate vs the\nincumbent (%)")
+    cand_ax.set_title("each candidate against the incumbent, in the games that decided it")
+    cand_ax.set_xlabel("iteration")
+    for ax in (best_ax, cand_ax):
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize="small")
+    fig.suptitle("snaketrain: strength over iterations")
+    return fig
+
+
+def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
+    """:func:`strength_figure` as a PNG, written atomically; returns its path."""
+    fig = strength_figure(entries)
+    png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".png", dir=png_path.parent)
     try:

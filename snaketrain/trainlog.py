@@ -1,25 +1,30 @@
 """The training log: ``training_log.jsonl``, one JSON object per iteration, append-only.
 
 Readable without Prefect (``tail -f``, ``jq``), as the old system's log was. Each line is
-written with one ``write`` + ``fsync``, so a crash leaves at most a partial last line, which
-is cut off (with a warning) the next time the log is opened. :meth:`TrainingLog.append` is
-idempotent per iteration: a crashed iteration that runs again does not log twice, and an
-iteration number that would leave a gap is refused. Rates are fractions in [0, 1].
+written with one ``write`` + ``fsync``, so a crash leaves at most a partial last line. Opening
+the log repairs it (:meth:`TrainingLog.repair`): unreadable lines (that partial line, a
+garbled one anywhere) are dropped, the original is kept as ``training_log.jsonl.corrupt``,
+and one warning names the lines and the copy. :meth:`TrainingLog.append` is idempotent per
+iteration: a crashed iteration that runs again does not log twice, and an iteration number
+that would leave a gap is refused. Rates are fractions in [0, 1].
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from snaketrain.configio import fsync_dir
+from snaketrain.configio import fsync_dir, write_text_atomic
+from snaketrain.corrupt import save_corrupt_copy
 
 log = logging.getLogger(__name__)
 
@@ -120,31 +125,64 @@ class LogEntry:
         )
 
 
-def _line_start(f: BinaryIO, end: int) -> int:
-    """Offset just after the last newline before ``end`` in the open file (0 if none)."""
-    pos = end
+_PARSE_ERRORS = (ValueError, TypeError, AttributeError, RecursionError)
+_SHOWN = 10  # dropped line numbers named in the warning
+
+
+def _entry(line: bytes) -> LogEntry:
+    """The entry of one line (without its newline); raises one of ``_PARSE_ERRORS``."""
+    return LogEntry.from_dict(json.loads(line.decode("utf-8")))
+
+
+def _reason(line: bytes, error: Exception, torn: bool) -> str:
+    if torn:
+        return f"a partial last line ({len(line)} bytes) left by an interrupted write"
+    if not line.strip():
+        return "blank"
+    return " ".join(f"not a training log entry: {error}".split())
+
+
+def _read_all(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    chunks = []
+    offset = 0
+    while True:
+        chunk = os.pread(fd, max(size - offset, _TAIL_BLOCK), offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
+def _append_bytes(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        if os.write(fd, data) != len(data):
+            raise OSError(f"{path}: short write")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _last_line(fd: int) -> tuple[bytes, bool] | None:
+    """The last line of the file without its newline, and whether it had one (None for an
+    empty file). Reads backwards in blocks, so a long log costs one block."""
+    end = os.fstat(fd).st_size
+    if end == 0:
+        return None
+    terminated = os.pread(fd, 1, end - 1) == b"\n"
+    stop = end - 1 if terminated else end
+    pos = stop
     while pos > 0:
         start = max(0, pos - _TAIL_BLOCK)
-        f.seek(start)
-        cut = f.read(pos - start).rfind(b"\n")
+        cut = os.pread(fd, pos - start, start).rfind(b"\n")
         if cut >= 0:
-            return start + cut + 1
+            start += cut + 1
+            break
         pos = start
-    return 0
-
-
-def _read_last_line(path: Path) -> bytes | None:
-    """The last line of ``path`` without its newline (None for an empty file)."""
-    with open(path, "rb") as f:
-        end = f.seek(0, os.SEEK_END)
-        if end == 0:
-            return None
-        f.seek(end - 1)
-        if f.read(1) == b"\n":
-            end -= 1
-        start = _line_start(f, end)
-        f.seek(start)
-        return f.read(end - start) or None
+    else:
+        start = 0
+    return os.pread(fd, stop - start, start), terminated
 
 
 def stagnation_warning(iterations_since_improvement: int, limit: int) -> str | None:
@@ -158,45 +196,94 @@ def stagnation_warning(iterations_since_improvement: int, limit: int) -> str | N
 
 
 class TrainingLog:
-    """``training_log.jsonl`` at ``path``; opening it repairs a partial last line."""
+    """``training_log.jsonl`` at ``path``.
 
-    def __init__(self, path: str | Path) -> None:
+    Opening it repairs it (:meth:`repair`) unless ``repair=False``: the warning, if there was
+    one, is ``repair_warning``. Reads (:meth:`entries`, :meth:`last_iteration`) skip nothing:
+    a line that cannot be read is a :class:`TrainingLogError` naming it. Every access holds
+    an advisory lock on the file (shared to read, exclusive to write or repair), so a
+    ``snaketrain status`` beside a running trainer never sees half a line nor loses one.
+    """
+
+    def __init__(self, path: str | Path, *, repair: bool = True) -> None:
         self.path = Path(path)
-        self.repaired_bytes = self._repair()
+        self.repair_warning: str | None = self.repair() if repair else None
 
-    def _repair(self) -> int:
-        """Cut a trailing partial line (a crash in the middle of a write); bytes removed."""
+    @contextlib.contextmanager
+    def _locked(self, exclusive: bool, create: bool = False) -> Iterator[int | None]:
+        """An fd of the file now at ``path``, locked; None if there is no file (and not
+        ``create``). Re-opens when the file was replaced (repaired) while waiting."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT if create else os.O_RDONLY
+        while True:
+            try:
+                fd = os.open(self.path, flags, 0o666)
+            except FileNotFoundError:
+                if create:
+                    raise
+                yield None
+                return
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+                try:
+                    current = os.path.samestat(os.fstat(fd), os.stat(self.path))
+                except FileNotFoundError:
+                    current = False
+            except BaseException:
+                os.close(fd)
+                raise
+            if current:
+                break
+            os.close(fd)
         try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
-            return 0
-        if size == 0:
-            return 0
-        with open(self.path, "rb+") as f:
-            f.seek(size - 1)
-            if f.read(1) == b"\n":
-                return 0
-            last = _line_start(f, size)
-            f.truncate(last)
-            f.flush()
-            os.fsync(f.fileno())
-        removed = size - last
-        log.warning(
-            "%s: removed a partial last line (%d bytes) left by an interrupted write",
-            self.path,
-            removed,
+            yield fd
+        finally:
+            os.close(fd)
+
+    def repair(self) -> str | None:
+        """Drop the lines that cannot be read: a partial last line (a crash in the middle of a
+        write, with or without its newline), a garbled or blank line anywhere.
+
+        The original goes to ``<name>.corrupt`` first (``.corrupt.1``, ... if earlier ones
+        exist), then the log is rewritten atomically without those lines. Returns the warning
+        (one line: the file, the dropped line numbers, the copy; also logged), None when the
+        log was fine (a whole last line missing only its newline gets it back in place).
+        """
+        with self._locked(exclusive=True) as fd:
+            warning = None if fd is None else self._repair_locked(fd)
+        self._note(warning)
+        return warning
+
+    def _repair_locked(self, fd: int) -> str | None:
+        raw = _read_all(fd)
+        *lines, tail = raw.split(b"\n")  # tail: b"" when the file ends with a newline
+        kept: list[str] = []
+        dropped: list[tuple[int, str]] = []
+        for n, line in enumerate([*lines, tail] if tail else lines, start=1):
+            try:
+                _entry(line)
+                kept.append(line.decode("utf-8"))
+            except _PARSE_ERRORS as e:
+                dropped.append((n, _reason(line, e, torn=n > len(lines))))
+        if not dropped:
+            if tail:  # the newline alone was cut off
+                _append_bytes(self.path, b"\n")
+            return None
+        aside = save_corrupt_copy(self.path, raw)
+        write_text_atomic(self.path, "".join(f"{line}\n" for line in kept))
+        numbers = ", ".join(str(n) for n, _ in dropped[:_SHOWN])
+        if len(dropped) > _SHOWN:
+            numbers += f", ... ({len(dropped)} lines)"
+        first, why = dropped[0]
+        return (
+            f"{self.path}: dropped unreadable line(s) {numbers} (line {first}: {why}); "
+            f"the original is kept as {aside}"
         )
-        return removed
 
     def last_iteration(self) -> int | None:
         """The iteration of the last line, None for an empty or missing log."""
-        try:
-            line = _read_last_line(self.path)
-        except FileNotFoundError:
-            return None
-        if line is None:
-            return None
-        return self._parse(line, None).iteration
+        with self._locked(exclusive=False) as fd:
+            tail = None if fd is None else _last_line(fd)
+        return None if tail is None else self._parse(tail[0], None).iteration
 
     def append(self, entry: LogEntry) -> bool:
         """Write ``entry`` unless its iteration is already logged; True if it was written.
@@ -204,48 +291,69 @@ class TrainingLog:
         Iterations must follow each other: after iteration ``n`` only ``n + 1`` is new, an
         iteration ``<= n`` is already there (skipped: the re-run of a crashed iteration), and
         a larger one would leave a gap (ValueError). The first entry may have any number.
+        An unreadable last line (a crash since the log was opened) is repaired first, so a
+        new line is never glued onto a partial one.
         """
-        last = self.last_iteration()
-        if last is not None and entry.iteration <= last:
-            log.info("%s: iteration %d is already logged", self.path, entry.iteration)
-            return False
-        if last is not None and entry.iteration != last + 1:
-            raise ValueError(
-                f"{self.path}: iteration {entry.iteration} would leave a gap after "
-                f"iteration {last}; the next one is {last + 1}"
-            )
         data = (entry.to_json() + "\n").encode("utf-8")
-        created = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-        try:
-            written = os.write(fd, data)
-            if written != len(data):  # a full disk; cut the partial line off again
-                os.ftruncate(fd, os.fstat(fd).st_size - written)
-                raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes)")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        created = not self.path.exists()
+        for attempt in (1, 2):
+            with self._locked(exclusive=True, create=True) as fd:
+                assert fd is not None
+                try:
+                    last = self._last_whole_iteration(fd)
+                except TrainingLogError:
+                    if attempt == 2:
+                        raise
+                    self._note(self._repair_locked(fd))
+                    continue  # lock the repaired file
+                if last is not None and entry.iteration <= last:
+                    log.info("%s: iteration %d is already logged", self.path, entry.iteration)
+                    return False
+                if last is not None and entry.iteration != last + 1:
+                    raise ValueError(
+                        f"{self.path}: iteration {entry.iteration} would leave a gap after "
+                        f"iteration {last}; the next one is {last + 1}"
+                    )
+                written = os.write(fd, data)
+                if written != len(data):  # a full disk; cut the partial line off again
+                    os.ftruncate(fd, os.fstat(fd).st_size - written)
+                    raise OSError(f"{self.path}: short write ({written} of {len(data)} bytes)")
+                os.fsync(fd)
+                break
         if created:
             fsync_dir(self.path.parent)
         return True
 
+    def _last_whole_iteration(self, fd: int) -> int | None:
+        """The iteration of the last line; TrainingLogError unless it is whole (its newline
+        included) and readable."""
+        tail = _last_line(fd)
+        if tail is None:
+            return None
+        line, terminated = tail
+        if not terminated:
+            raise TrainingLogError(f"{self.path}: the last line has no newline")
+        return self._parse(line, None).iteration
+
+    def _note(self, warning: str | None) -> None:
+        if warning is not None:
+            self.repair_warning = warning
+            log.warning("%s", warning)
+
     def _parse(self, line: bytes, number: int | None) -> LogEntry:
         where = f"{self.path}" + (f", line {number}" if number is not None else ", last line")
         try:
-            return LogEntry.from_dict(json.loads(line))
-        except (ValueError, TypeError, AttributeError) as e:
+            return _entry(line)
+        except _PARSE_ERRORS as e:
             raise TrainingLogError(f"{where}: not a training log entry: {e}") from None
 
     def entries(self) -> list[LogEntry]:
         """Every entry, oldest first ([] for a missing log)."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return []
-        return [
-            self._parse(line, n) for n, line in enumerate(raw.split(b"\n"), start=1) if line.strip()
-        ]
+        with self._locked(exclusive=False) as fd:
+            raw = b"" if fd is None else _read_all(fd)
+        *lines, tail = raw.split(b"\n")
+        return [self._parse(line, n) for n, line in enumerate([*lines, tail] if tail else lines, 1)]
 
     def best_win_rate(self) -> float | None:
         """The incumbent's re-measured strength as last logged (None before any entry)."""

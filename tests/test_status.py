@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from snaketrain.cli import main
-from snaketrain.status import plot_strength, status_report
+from snaketrain.status import (
+    plot_strength,
+    recent_table,
+    result_label,
+    status_report,
+    strength_figure,
+)
 from snaketrain.trainlog import LogEntry, TrainingLog
 
 
@@ -91,10 +99,90 @@ def test_the_cli_prints_the_report_and_writes_the_plot(
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_the_cli_reports_a_broken_log_without_a_traceback(
+def test_the_cli_repairs_a_broken_log_says_so_and_goes_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "training_log.jsonl").write_text("not json\n")
-    assert main(["status", "--results", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert "line 1: not a training log entry" in err and "Traceback" not in err
+    assert main(["status", "--results", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert (
+        "WARNING: " in out
+        and "dropped unreadable line(s) 1 (line 1: not a training log entry" in out
+    )
+    assert f"kept as {tmp_path / 'training_log.jsonl.corrupt'}" in out
+    assert "no iterations logged yet" in out and "Traceback" not in err
+    assert (tmp_path / "training_log.jsonl.corrupt").read_text() == "not json\n"
+
+
+@pytest.mark.parametrize(
+    "damage", ["torn last line", "torn last line with newline", "garbled middle line"]
+)
+def test_a_damaged_log_is_reported_and_the_rest_shown(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    path = results / "training_log.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    if damage == "garbled middle line":
+        lines[6] = b'{"iteration": 7, "tim\x00\n'
+    else:
+        lines[-1] = lines[-1][:30] + (b"\n" if "newline" in damage else b"")
+    path.write_bytes(b"".join(lines))
+    png = tmp_path / "status.png"
+    assert main(["status", "--results", str(results), "--repo", str(tmp_path),
+                 "--plot", str(png)]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    (warning,) = [line for line in out.splitlines() if line.startswith("WARNING: ")]
+    number = 7 if damage == "garbled middle line" else 15
+    assert f"{path}: dropped unreadable line(s) {number} (line {number}: " in warning
+    assert warning.endswith(f"kept as {path}.corrupt")
+    assert f"iteration: {14 if number == 15 else 15}" in out and png.exists()
+
+
+def test_a_broken_pending_file_is_reported_and_left_for_the_trainer(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pending = results / "pending_commits.json"
+    pending.write_text('["not", "an", "object"]')
+    assert main(["status", "--results", str(results), "--repo", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    (warning,) = [line for line in out.splitlines() if line.startswith("WARNING: ")]
+    assert str(pending) in warning and "not a pending-commits file" in warning
+    assert "the trainer moves it aside" in warning and "iteration: 15" in out
+    assert pending.read_text() == '["not", "an", "object"]'  # status changes nothing there
+    assert not (results / "pending_commits.json.corrupt").exists()
+
+
+def test_an_sprt_that_ended_between_its_bounds_is_inconclusive_not_rejected() -> None:
+    table = recent_table(
+        [
+            entry(1, accepted=True),
+            replace(entry(2), llr=0.8),  # ended at the pair cap, between the bounds
+            replace(entry(3), llr=-2.95),  # rejected, or inconclusive: the log cannot tell
+            replace(entry(4), llr=math.nan),  # no SPRT (fixed games)
+        ]
+    ).splitlines()
+    assert [row.split()[9] for row in table[1:3]] == ["ACCEPTED", "inconclusive"]
+    assert all("  not accepted  " in row for row in table[3:])
+    assert "rejected" not in "\n".join(table)
+    assert [result_label(e) for e in (entry(1, True), replace(entry(2), llr=0.0))] == [
+        "ACCEPTED",
+        "inconclusive",
+    ]
+
+
+def test_the_two_win_rates_have_their_own_labelled_panels(results: Path) -> None:
+    fig = strength_figure(TrainingLog(results / "training_log.jsonl").entries())
+    best, cand = fig.axes
+    assert "reference" in best.get_ylabel() and "reference opponents" in best.get_title()
+    assert "incumbent" in cand.get_ylabel() and "against the incumbent" in cand.get_title()
+    assert cand.get_xlabel() == "iteration" and best.get_shared_x_axes().joined(best, cand)
+    assert {t.get_text() for t in cand.get_legend().get_texts()} == {
+        "candidate (95% interval)",
+        "equal (50%)",
+        "accepted",
+    }
+    assert {t.get_text() for t in best.get_legend().get_texts()} == {
+        "best config (re-measured)",
+        "95% interval",
+        "accepted",
+    }

@@ -136,7 +136,9 @@ def test_a_broken_line_is_reported_with_its_number(tmp_path: Path) -> None:
     path = tmp_path / "training_log.jsonl"
     path.write_text(entry(1).to_json() + "\n" + '{"iteration": 2}\n')
     with pytest.raises(TrainingLogError, match=r"line 2: .*missing keys: timestamp"):
-        TrainingLog(path).entries()
+        TrainingLog(path, repair=False).entries()  # reads skip nothing
+    assert TrainingLog(path, repair=False).repair_warning is None
+    assert not (tmp_path / "training_log.jsonl.corrupt").exists()  # opened without repair
 
 
 def test_timestamps_are_iso_utc() -> None:

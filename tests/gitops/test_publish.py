@@ -1,104 +1,15 @@
-"""Git: an accepted improvement commits config.yaml alone with the documented message; a user's
-edits, a detached HEAD and a failed push are reported, never clobbered, and retried later."""
+"""Publishing: an accepted improvement commits config.yaml alone with the documented message;
+a user's edits, a detached HEAD and a failed push are reported, never clobbered, and retried
+later."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import pytest
+from gitkit import git, improved, make_repo, message, publish
 
-from snaketrain.gitops import (
-    BOT_EMAIL,
-    BOT_NAME,
-    commit_config,
-    commit_message,
-    has_pending,
-    publish_config,
-    retry_pending,
-)
+from snaketrain.gitops import commit_config, has_pending, publish_config, retry_pending
 from snaketrain.snake.space import default_config, dump_config
-
-TITLE = r"Automated training improvement: \d+\.\d{2}% win rate \([+-]\d+\.\d{2}%\)"
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No global or system git config of this machine leaks in."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
-                "GIT_COMMITTER_EMAIL", "EMAIL", "GIT_DIR", "GIT_WORK_TREE"):  # fmt: skip
-        monkeypatch.delenv(var, raising=False)
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout.strip("\n")
-
-
-def make_repo(tmp_path: Path, identity: bool = True) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    if identity:
-        git(repo, "config", "user.name", "Ada Lovelace")
-        git(repo, "config", "user.email", "ada@example.org")
-    (repo / "config.yaml").write_text(dump_config(default_config()))
-    (repo / "snake.py").write_text("print('hi')\n")
-    (repo / "notes.txt").write_text("notes\n")
-    env = ["-c", "user.name=Setup", "-c", "user.email=setup@example.org"]
-    git(repo, "add", ".")
-    git(repo, *env, "commit", "-q", "-m", "initial")
-    return repo
-
-
-def improved(space: float = 33.0) -> str:
-    return dump_config(default_config().replace({"weights.space": space}))
-
-
-def message(win: float = 0.5234, prev: float = 0.5114) -> str:
-    return commit_message(
-        iteration=17,
-        win_rate=win,
-        prev_win_rate=prev,
-        total_games=6800,
-        total_improvements=3,
-        timestamp="2026-11-24T13:00:00Z",
-        elo=12.34,
-        elo_ci=[4.2, 20.4],
-        llr=2.971,
-        changes=[
-            ("weights.space", 20.0, 33.0),
-            {"key": "hybrid.enabled", "old": True, "new": False},
-        ],
-    )
-
-
-def publish(repo: Path, text: str, **kw: object) -> object:
-    return publish_config(
-        repo,
-        repo / "config.yaml",
-        text,
-        message(),
-        pending_path=repo.parent / "pending.json",
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def test_the_message_has_the_exact_title_and_the_evidence() -> None:
-    lines = message().splitlines()
-    assert lines[0] == "Automated training improvement: 52.34% win rate (+1.20%)"
-    body = "\n".join(lines[1:])
-    for text in ("Iteration: 17", "Total games tested: 6800", "Total improvements: 3",
-                 "Timestamp: 2026-11-24T13:00:00Z", "Elo: +12.3 ± 8.1", "LLR: 2.97",
-                 "weights.space: 20.0 → 33.0", "hybrid.enabled: true → false"):  # fmt: skip
-        assert text in body
-    assert message(0.5, 0.5125).splitlines()[0].endswith("(-1.25%)")
 
 
 def test_an_improvement_commits_config_yaml_alone(tmp_path: Path) -> None:
@@ -115,26 +26,6 @@ def test_an_improvement_commits_config_yaml_alone(tmp_path: Path) -> None:
     status = git(repo, "status", "--porcelain").splitlines()
     assert set(status) == {"M  notes.txt", " M snake.py"}  # still staged / still modified
     assert not has_pending(tmp_path / "pending.json")
-
-
-def test_without_an_identity_the_bot_commits(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, identity=False)
-    outcome = publish(repo, improved())
-    assert outcome.status == "committed", outcome.message
-    assert git(repo, "log", "-1", "--format=%an <%ae>|%cn <%ce>") == (
-        f"{BOT_NAME} <{BOT_EMAIL}>|{BOT_NAME} <{BOT_EMAIL}>"
-    )
-    import re
-
-    assert re.fullmatch(TITLE, git(repo, "log", "-1", "--format=%s"))
-
-
-def test_a_global_identity_is_used(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, identity=False)
-    git(repo, "config", "--global", "user.name", "Grace Hopper")
-    git(repo, "config", "--global", "user.email", "grace@example.org")
-    assert publish(repo, improved()).status == "committed"
-    assert git(repo, "log", "-1", "--format=%an <%ae>") == "Grace Hopper <grace@example.org>"
 
 
 def test_a_users_change_to_config_yaml_is_not_clobbered_and_retried_later(tmp_path: Path) -> None:
@@ -247,13 +138,6 @@ def test_an_unchanged_config_is_not_committed(tmp_path: Path) -> None:
     outcome = publish(repo, dump_config(default_config()))
     assert outcome.status == "skipped" and "unchanged" in outcome.message
     assert git(repo, "rev-parse", "HEAD") == head and not has_pending(tmp_path / "pending.json")
-
-
-def test_an_unreadable_pending_file_is_moved_aside(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
-    (tmp_path / "pending.json").write_text("{not json")
-    assert publish(repo, improved()).status == "committed"
-    assert (tmp_path / "pending.json.corrupt").read_text() == "{not json"
 
 
 def test_a_git_failure_is_an_error_and_the_improvement_stays_pending(tmp_path: Path) -> None:

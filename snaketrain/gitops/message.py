@@ -1,0 +1,96 @@
+"""The commit message of an accepted improvement: the title ``Automated training improvement:
+XX.XX% win rate (+Y.YY%)`` and a body with the evidence and the changed parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from snaketrain.trainlog import utc_timestamp
+from snaketrain.tuning.advisor import Change
+
+TITLE_PREFIX = "Automated training improvement"
+
+
+def format_value(value: object) -> str:
+    """A config value as config.yaml writes it: ``true``, ``12.5``, ``worst``."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return np.format_float_positional(value, unique=True, trim="0")
+    return str(value)
+
+
+def as_changes(changes: Iterable[Sequence[Any] | Mapping[str, Any]]) -> tuple[Change, ...]:
+    """Changes in the one canonical form, ``(key, old, new)`` tuples.
+
+    Also taken, and converted here once: ``[key, old, new]`` lists (a proposal after JSON or
+    Prefect's persistence) and ``{"key", "old", "new"}`` mappings (``LogEntry.changes``).
+    """
+    out: list[Change] = []
+    for c in changes:
+        if isinstance(c, Mapping):
+            out.append((c["key"], c["old"], c["new"]))
+        else:
+            key, old, new = c
+            out.append((key, old, new))
+    return tuple(out)
+
+
+def commit_message(
+    iteration: int,
+    win_rate: float,
+    prev_win_rate: float,
+    total_games: int,
+    total_improvements: int,
+    timestamp: datetime | str,
+    elo: float,
+    elo_ci: Sequence[float],
+    llr: float,
+    changes: Iterable[Sequence[Any] | Mapping[str, Any]],
+) -> str:
+    """The commit message of an accepted improvement.
+
+    Rates are fractions (0.5234 -> ``52.34%``), the delta in percentage points.
+    ``elo_ci`` is ``[low, high]``: the body shows ``Elo: +12.3 ± 8.1`` (centre ± half width)
+    and the interval. ``changes`` are ``(key, old, new)`` tuples (see :func:`as_changes` for
+    the other forms taken).
+    """
+    when = timestamp if isinstance(timestamp, str) else utc_timestamp(timestamp)
+    low, high = elo_ci
+    delta = 100.0 * (win_rate - prev_win_rate)
+    lines = [
+        f"{TITLE_PREFIX}: {100.0 * win_rate:.2f}% win rate ({delta:+.2f}%)",
+        "",
+        f"Iteration: {iteration}",
+        f"Total games tested: {total_games}",
+        f"Total improvements: {total_improvements}",
+        f"Timestamp: {when}",
+        f"Elo: {elo:+.1f} ± {(high - low) / 2.0:.1f} (interval {low:+.1f} .. {high:+.1f})",
+        f"LLR: {llr:.2f}",
+        "",
+        "Changed parameters:",
+    ]
+    lines += [
+        f"  {k}: {format_value(old)} → {format_value(new)}" for k, old, new in as_changes(changes)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def combined_message(messages: Sequence[str]) -> str:
+    """One commit for several pending improvements: the latest message, plus the titles of
+    the earlier ones it also contains."""
+    if not messages:
+        return f"{TITLE_PREFIX}\n"
+    latest = messages[-1]
+    earlier = [m.splitlines()[0] for m in messages[:-1]]
+    if not earlier:
+        return latest
+    return (
+        latest.rstrip("\n")
+        + f"\n\nAlso contains {len(earlier)} earlier improvement(s) not committed then:\n"
+        + "".join(f"  {t}\n" for t in earlier)
+    )
