@@ -78,6 +78,7 @@ def main() -> None:
             size=args.size,
             repo_path=str(repo),
             results_dir=str(work / "results"),
+            extra={"advisor": "random"},
         )
         trainer.train()
         flows = post(api, "/flow_runs/filter", {})

@@ -30,6 +30,17 @@ class TrainingSettings(Block):
     )
     parallel_configs: int = Field(default=1, ge=1, le=16, description="candidates per iteration")
     stagnation_limit: int = Field(default=100, ge=1, description="warn after N idle iterations")
+    advisor: Literal["random", "spsa", "cmaes"] = Field(
+        default="spsa",
+        description="what proposes candidates: SPSA or CMA-ES tune with many cheap game pairs "
+        "and their result is verified by the SPRT; random moves a few keys at once",
+    )
+    tune_pairs: int = Field(
+        default=2048, ge=1, description="spsa/cmaes: tuning pairs between verifications"
+    )
+    tune_file: str | None = Field(
+        default=None, description="spsa/cmaes: YAML tune file (keys, c_end, r_end, steps)"
+    )
     use_neural_net: bool = Field(default=False, description="advisor: NN patterns (coming)")
     use_llm: bool = Field(default=False, description="advisor: LLM (coming)")
     opponents: list[str] = Field(

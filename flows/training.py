@@ -1,5 +1,5 @@
-"""The training DAG: one iteration (begin -> advise -> perturb -> build -> benchmark ->
-select -> commit -> record) and the loop that runs iterations back to back. Flows call tasks
+"""The training DAG: one iteration (begin -> advise (SPSA / CMA-ES: tune) -> perturb -> build
+-> benchmark -> select -> commit -> record) and the loop that runs iterations back to back. Flows call tasks
 only; every value between them is a plain object Prefect persists (see ``tasks/``)."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tasks.opponents import opponents
 from tasks.perturb import perturb
 from tasks.record import next_iteration, record, report
 from tasks.select import select
+from tasks.tune import tune
 
 
 @flow(name="measure-strength", task_runner=ThreadPoolTaskRunner(max_workers=64))
@@ -54,9 +55,10 @@ def training_iteration(
     refs = opponents(settings.opponents)
     incumbent = build(start.best, results_dir, "incumbent")
     before = measure_strength(incumbent, refs, settings, results_dir)
-    proposals = perturb(
-        start.best, advise(start, settings.parallel_configs, settings.stagnation_limit)
-    )
+    advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
+    if not advice:  # random perturbation, or a tuned config that rounds to the best one
+        advice = advise(start, settings.parallel_configs, settings.stagnation_limit)
+    proposals = perturb(start.best, advice)
     candidates = [
         f.result() for f in build.map([p.config for p in proposals], unmapped(results_dir))
     ]

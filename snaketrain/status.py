@@ -50,9 +50,14 @@ def _changes(entry: LogEntry, width: int = 48) -> str:
 def result_label(entry: LogEntry) -> str:
     """``ACCEPTED``; ``inconclusive`` for a test that ended between its bounds (an LLR at or
     above 0 that was not accepted: the rejection bound is always below 0); else ``not
-    accepted``: rejected or inconclusive, which the log cannot tell (it has no SPRT bounds)."""
+    accepted``: rejected or inconclusive, which an older log line cannot tell (lines written
+    since the log has a ``verdict`` field say which)."""
     if entry.accepted:
         return "ACCEPTED"
+    if entry.verdict is not None:
+        return {"reject": "rejected", "inconclusive": "inconclusive"}.get(
+            entry.verdict, entry.verdict
+        )
     if not math.isnan(entry.llr) and entry.llr >= 0.0:
         return "inconclusive"
     return "not accepted"

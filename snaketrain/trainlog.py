@@ -32,6 +32,8 @@ LOG_NAME = "training_log.jsonl"
 #: Iterations without an improvement before the stagnation warning (the Block's default).
 DEFAULT_STAGNATION_LIMIT = 100
 _TAIL_BLOCK = 8192
+#: Fields a line may lack (older logs).
+OPTIONAL = ("best_ci", "tuning_games", "verdict")
 
 
 class TrainingLogError(ValueError):
@@ -78,6 +80,8 @@ class LogEntry:
     duration_s: float
     config_hash: str  # sha256 of the candidate (space.config_hash)
     best_ci: list[float] | None = field(default=None)  # [low, high] of best_win_rate
+    tuning_games: int = 0  # games SPSA / CMA-ES played to find the candidate
+    verdict: str | None = None  # "accept", "reject" or "inconclusive" (None: older lines)
 
     def to_json(self) -> str:
         """One line of JSON (no newline); non-finite numbers become ``null``."""
@@ -92,7 +96,7 @@ class LogEntry:
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> LogEntry:
         """An entry from a parsed line; unknown keys are ignored, missing ones are errors."""
-        required = [f.name for f in fields(LogEntry) if f.name != "best_ci"]
+        required = [f.name for f in fields(LogEntry) if f.name not in OPTIONAL]
         missing = [k for k in required if k not in d]
         if missing:
             raise ValueError(f"missing keys: {', '.join(missing)}")
@@ -122,6 +126,8 @@ class LogEntry:
             duration_s=num("duration_s"),
             config_hash=str(d["config_hash"]),
             best_ci=pair(d.get("best_ci")),
+            tuning_games=int(d.get("tuning_games") or 0),
+            verdict=None if d.get("verdict") is None else str(d["verdict"]),
         )
 
 

@@ -270,6 +270,28 @@ def play_lanes(
     return _play_jobs(policies, jobs, setup, progress)
 
 
+def play_duels(
+    duels: Sequence[tuple[BatchedPolicy, BatchedPolicy, int]],
+    setup: MatchSetup,
+    progress: Callable[[int], None] | None = None,
+) -> list[MatchResult]:
+    """Many one-pair matches in one engine run: duel ``(a, b, i)`` is pair ``i`` (on
+    ``setup.master_seed``) of ``a`` against ``b``, exactly ``play_pairs(a, [b], setup, [i])``.
+    For SPSA's θ+cΔ against θ−cΔ, a different pair of configs for every pair of games (give
+    the members of one ``HeuristicPolicy.from_configs`` and they play in one call a turn)."""
+    policies: list[BatchedPolicy] = []
+    index: dict[int, int] = {}
+
+    def at(policy: BatchedPolicy) -> int:
+        if id(policy) not in index:
+            index[id(policy)] = len(policies)
+            policies.append(policy)
+        return index[id(policy)]
+
+    jobs = [_Job(at(a), (at(b),), setup.master_seed, (i,), (a.name, b.name)) for a, b, i in duels]
+    return _play_jobs(policies, jobs, setup, progress) if jobs else []
+
+
 def play_match(
     candidate: BatchedPolicy,
     opponents: Sequence[BatchedPolicy],

@@ -38,6 +38,17 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SNAKE",
         help="reference opponents strength is quoted against (default baseline)",
     )
+    a(
+        "--advisor",
+        choices=["spsa", "cmaes", "random"],
+        help="what proposes candidates (default spsa: tune, then verify by SPRT)",
+    )
+    a("--tune", metavar="FILE", help="spsa/cmaes tune file: keys, c_end, r_end, steps")
+    a(
+        "--tune-pairs",
+        type=int_in(1, None, "--tune-pairs"),
+        help="spsa/cmaes: tuning pairs between verifications (default 2048)",
+    )
     a("--device", choices=["cpu", "cuda"], help="where games run (default cpu)")
     a("--seed", type=int_in(0, None, "--seed"), help="master seed (default 0)")
     a(
@@ -77,6 +88,15 @@ def run_train(args: argparse.Namespace) -> int:
         remote=args.remote,
         settings_block=args.settings_block,
         git_block=args.git_block,
+        extra={
+            k: v
+            for k, v in {
+                "advisor": args.advisor,
+                "tune_file": args.tune,
+                "tune_pairs": args.tune_pairs,
+            }.items()
+            if v is not None
+        },
     )
     try:
         n = run_stoppable(trainer.train)

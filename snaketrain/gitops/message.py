@@ -51,13 +51,17 @@ def commit_message(
     elo_ci: Sequence[float],
     llr: float,
     changes: Iterable[Sequence[Any] | Mapping[str, Any]],
+    advisor: str | None = None,
+    tuning_games: int = 0,
+    verification_games: int | None = None,
 ) -> str:
     """The commit message of an accepted improvement.
 
     Rates are fractions (0.5234 -> ``52.34%``), the delta in percentage points.
     ``elo_ci`` is ``[low, high]``: the body shows ``Elo: +12.3 ± 8.1`` (centre ± half width)
     and the interval. ``changes`` are ``(key, old, new)`` tuples (see :func:`as_changes` for
-    the other forms taken).
+    the other forms taken). ``advisor`` (with the games an optimizer spent tuning, and the
+    games that verified it) adds an ``Advisor:`` line.
     """
     when = timestamp if isinstance(timestamp, str) else utc_timestamp(timestamp)
     low, high = elo_ci
@@ -71,6 +75,13 @@ def commit_message(
         f"Timestamp: {when}",
         f"Elo: {elo:+.1f} ± {(high - low) / 2.0:.1f} (interval {low:+.1f} .. {high:+.1f})",
         f"LLR: {llr:.2f}",
+    ]
+    if advisor is not None:
+        spent = [f"{tuning_games} tuning games"] if tuning_games else []
+        if verification_games is not None:
+            spent.append(f"{verification_games} verification games")
+        lines.append(f"Advisor: {advisor}" + (f" ({', '.join(spent)})" if spent else ""))
+    lines += [
         "",
         "Changed parameters:",
     ]

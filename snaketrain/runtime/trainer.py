@@ -120,9 +120,14 @@ class ContinuousTrainer:
 
         try:
             settings, target = self.settings(), self.target()
-            load_config(Path(target.repo_path) / target.config_path)
+            config = Path(target.repo_path) / target.config_path
+            load_config(config)
             for name in settings.opponents:
                 batched_policy(name)
+            if settings.advisor != "random":
+                from snaketrain.training.tune import start_tuner
+
+                start_tuner(settings.advisor, load_config(config), settings.tune_file, 0)
         except ValidationError as err:
             raise TrainingInputError(_pydantic_message(err)) from None
         except (ConfigError, UnknownSnakeError, ValueError, OSError) as err:

@@ -108,7 +108,7 @@ def check_proposals(best: Config, proposals: Sequence[Proposal]) -> list[Proposa
     for i, p in enumerate(proposals):
         if p.config == best:
             raise ValueError(f"proposal {i} ({p.reason}) does not change the config")
-        out.append(Proposal.between(best, p.config, p.advisor, p.reason))
+        out.append(Proposal.between(best, p.config, p.advisor, p.reason, p.tuning_games))
     return out
 
 
@@ -162,6 +162,9 @@ def commit_text(
         elo_ci=[elo.low, elo.high],
         llr=verdict.llr if verdict.llr is not None else math.nan,
         changes=proposal.changes,
+        advisor=proposal.advisor,
+        tuning_games=proposal.tuning_games,
+        verification_games=verdict.result.games,
     )
 
 
@@ -197,4 +200,6 @@ def log_entry(
         duration_s=duration_s,
         config_hash=config_hash(proposal.config),
         best_ci=[best_after.low, best_after.high],
+        tuning_games=proposal.tuning_games,
+        verdict=verdict.status,
     )

@@ -29,11 +29,14 @@ class Proposal:
     changes: tuple[Change, ...]
     advisor: str
     reason: str
+    tuning_games: int = 0  # games an optimizer (SPSA, CMA-ES) played to find it
 
     @staticmethod
-    def between(best: Config, candidate: Config, advisor: str, reason: str) -> Proposal:
+    def between(
+        best: Config, candidate: Config, advisor: str, reason: str, tuning_games: int = 0
+    ) -> Proposal:
         """The proposal of ``candidate`` with its changes derived from ``best``."""
-        return Proposal(candidate, tuple(diff(best, candidate)), advisor, reason)
+        return Proposal(candidate, tuple(diff(best, candidate)), advisor, reason, tuning_games)
 
     def changes_as_dicts(self) -> list[dict[str, Value]]:
         """``[{"key", "old", "new"}]``, the form of ``LogEntry.changes``."""

@@ -49,6 +49,7 @@ if __name__ == "__main__":
 """
 
 TINY = {
+    "advisor": "random",
     "sprt_elo0": 0.0,
     "sprt_elo1": 100.0,
     "batch_pairs": 8,

@@ -27,6 +27,7 @@ def weak_config() -> Config:
 
 def settings(**over: object) -> TrainingSettings:
     base = dict(
+        advisor="random",
         sprt_elo0=0.0,
         sprt_elo1=100.0,
         batch_pairs=8,

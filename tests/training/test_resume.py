@@ -29,6 +29,7 @@ if __name__ == "__main__":
 """
 
 TINY = {
+    "advisor": "random",
     "batch_pairs": 4,
     "max_pairs": 16,
     "remeasure_pairs": 4,

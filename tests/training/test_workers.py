@@ -126,6 +126,7 @@ def test_iteration_shards_run_on_two_workers(
         "repo_path": str(repo),
         "results_dir": str(results),
         "extra": {
+            "advisor": "random",
             "batch_pairs": 4,
             "max_pairs": 8,
             "remeasure_pairs": 4,

@@ -1,0 +1,98 @@
+"""tune: SPSA batches or CMA-ES generations as tasks, then the tuned config to verify.
+
+Each step is a task cached by the tuner state it starts from, so a crashed iteration replays
+its finished batches from the cache and goes on with exactly the θ an uninterrupted run has;
+the state after each step is also written to ``<results>/tuner.json`` (what ``status`` and
+the next iteration read). The tuner an iteration starts from is fixed once per iteration
+(``load-tuner``, cached by iteration like ``begin``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+
+from snaketrain import training
+from snaketrain.arena.pairs import MatchSetup
+from snaketrain.snake.space import Config
+from snaketrain.training import tune as tuning
+from snaketrain.tuning.advisor import Proposal
+from snaketrain.tuning.spsa import SpsaState
+from tasks.benchmark import match_setup
+
+
+def _load_key(_ctx: Any, p: dict[str, Any]) -> str:
+    b: training.IterationStart = p["begin"]
+    where = str(Path(p["results_dir"]).resolve())
+    return "load-tuner-" + training.digest(where, p["advisor"], b.iteration, b.seed, b.best_hash)
+
+
+@task(name="load-tuner", persist_result=True, cache_key_fn=_load_key)
+def load_tuner(
+    begin: training.IterationStart,
+    advisor: str,
+    tune_file: str | None,
+    run_seed: int,
+    results_dir: str,
+) -> tuning.Tuner:
+    return tuning.load_tuner(results_dir, advisor, begin.best, tune_file, run_seed)
+
+
+def _step_key(_ctx: Any, p: dict[str, Any]) -> str:
+    s: MatchSetup = p["setup"]
+    how = (s.players, s.size, s.master_seed, s.max_turns, s.settings)
+    extra = training.digest(p["incumbent"]) if p.get("incumbent") is not None else ""
+    return "tune-step-" + training.digest(tuning.tuner_json(p["state"]), how, extra)
+
+
+@task(name="tune-step", persist_result=True, cache_key_fn=_step_key)
+def tune_step(
+    state: tuning.Tuner,
+    setup: MatchSetup,
+    processes: int,
+    results_dir: str,
+    incumbent: Config | None = None,
+) -> tuning.Tuner:
+    """One SPSA batch or CMA-ES generation (against ``incumbent``), played and applied."""
+    if isinstance(state, SpsaState):
+        after: tuning.Tuner = tuning.spsa_step(state, setup, processes)
+    else:
+        assert incumbent is not None
+        after = tuning.cma_step(state, incumbent, setup, processes)
+    return after
+
+
+@task(name="save-tuner", cache_policy=NO_CACHE)
+def save_tuner(results_dir: str, state: tuning.Tuner) -> None:
+    tuning.save_tuner(results_dir, state)
+
+
+@task(name="tuned-proposal", cache_policy=NO_CACHE)
+def tuned_proposal(state: tuning.Tuner, best: Config, games: int) -> list[Proposal]:
+    return tuning.tuned_proposal(state, best, games)
+
+
+def tune(begin: training.IterationStart, settings: Any, results_dir: str) -> list[Proposal]:
+    """``settings.tune_pairs`` pairs of tuning (whole steps), then the tuned config as the
+    iteration's one proposal ([] when it rounds to the best config)."""
+    logger = get_run_logger()
+    state = load_tuner(begin, settings.advisor, settings.tune_file, settings.seed, results_dir)
+    setup = match_setup(settings, tuning.tune_seed(settings.seed))
+    processes = settings.shards if settings.device == "cpu" else 1
+    per_step = tuning.pairs_per_step(state)
+    steps = max(1, -(-settings.tune_pairs // per_step))
+    progress = create_progress_artifact(
+        progress=0.0, key="tuning-progress", description=f"{settings.advisor} steps done"
+    )
+    incumbent = None if isinstance(state, SpsaState) else begin.best
+    for step in range(steps):
+        state = tune_step(state, setup, processes, results_dir, incumbent)
+        save_tuner(results_dir, state)
+        update_progress_artifact(progress, 100.0 * (step + 1) / steps)
+    games = 2 * steps * per_step
+    logger.info("%s: %d steps, %d tuning games", settings.advisor, steps, games)
+    return tuned_proposal(state, begin.best, games)
