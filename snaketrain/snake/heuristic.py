@@ -1,8 +1,10 @@
 """The tunable snake: every move scored by the weighted features that ``config.yaml`` names.
 
 ``score_rows`` implements each ``Param.meaning`` of ``space.SPACE`` on rows of ``features``;
-``HeuristicPolicy`` plays the best-scoring safe move, searching ahead (``lookahead``) as the
-``search.*`` and ``hybrid.*`` keys say, ties broken with the game's seeded draws.
+``HeuristicPolicy`` plays the best-scoring move that survives every enemy reply this turn
+(``survival``; only when none does, the best of those that may survive), searching ahead
+(``lookahead``) as the ``search.*`` and ``hybrid.*`` keys say, ties broken with the game's
+seeded draws.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .features import RowView, cell_xy, flood_rows, move_rows, node_areas
 from .lookahead import NEG, search
 from .random_safe import random_safe_batched
 from .space import Config
+from .survival import move_survival
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,14 @@ class HeuristicPolicy:
         b, s = torch.nonzero(mask, as_tuple=True)
         best = torch.zeros(*mask.shape, 4, dtype=torch.bool, device=state.device)
         if len(b):
-            v = self.values(state, b, s)
-            best[b, s] = v == v.max(1, keepdim=True).values
+            best[b, s] = choose(self.values(state, b, s), move_survival(state)[b, s])
         return random_safe_batched(best, state.seed, state.turn)
+
+
+def choose(values: torch.Tensor, survival: torch.Tensor) -> torch.Tensor:
+    """``[R, 4]`` bool: the best-valued moves among those of the best survival class
+    (``survival.move_survival``): never a move that may die at once while one that survives
+    every reply exists, whatever the search thinks of later turns."""
+    top = survival == survival.max(1, keepdim=True).values
+    v = torch.where(top, values, -torch.inf)
+    return top & (v == v.max(1, keepdim=True).values)

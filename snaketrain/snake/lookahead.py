@@ -6,7 +6,8 @@ dead one) with ``step_`` on copies of the game, without food spawns (the policy 
 the game's settings). A leaf where we are eliminated is a loss (a draw when nobody is left), one
 where every enemy is gone is a win; any other leaf is worth the heuristic score of the move that
 led to it, read on the board after everyone moved. Enemy replies combine by their minimum
-(``worst``) or mean (``average``); our own choices by the maximum.
+(``worst``) or mean (``average``); our own choices by the maximum. A node where we have no safe
+move is a loss there, and a loss one turn later is worth 1 more (hold out longest).
 """
 
 from __future__ import annotations
@@ -167,7 +168,9 @@ def _values(
         else:
             games, which = torch.unique(gc, return_inverse=True)
             deeper = _values(index(kids, games), which, gs, depth - 1, score, average)
-            v[going] = deeper.max(1).values
+            # no move left there (all NEG) is a loss; each turn a loss is put off is worth 1
+            later = deeper.max(1).values.clamp(min=LOSS)
+            v[going] = torch.where(later < DRAW, later + 1, later)
     key = pr * 4 + own
     if average:
         total = torch.zeros(R * 4, dtype=torch.float64, device=dev).index_add_(0, key, v)
