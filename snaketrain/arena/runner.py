@@ -3,7 +3,8 @@
 Each game is a ``GameSpec``: its seed and which policy sits in each seat. Results come back in
 the order of the specs whatever the batch size or device, because every random choice of a game
 is drawn from its own seed; so shards of a list of specs merge into exactly the single-run
-result.
+result. Policies that are members of one family (``policy.Member``: many heuristic configs,
+say) are asked in one call a turn, each seat playing its own member.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import torch
 from snaketrain.rules.batched import BatchState, Geometry, ring_capacity, standard_starts, step_
 from snaketrain.rules.start import check_start
 from snaketrain.rules.types import Settings
-from snaketrain.snake.policy import BatchedPolicy
+from snaketrain.snake.policy import BatchedPolicy, play_seats
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,7 @@ def run_games(
             break
         playing = (game_of_slot >= 0) & ~state.done
         seat_policy = seats_all[game_of_slot.clamp(min=0)]  # [B, S]
-        moves = torch.zeros_like(state.length)
-        for p, policy in enumerate(policies):
-            mask = playing[:, None] & state.alive & (seat_policy == p)
-            if bool(mask.any()):
-                moves = torch.where(mask, policy(state, mask), moves)
+        moves = play_seats(policies, state, seat_policy, playing[:, None] & state.alive)
         step_(state, moves, settings)
     return GameResults(
         seeds=np.array([s.seed for s in specs], dtype=np.int64),

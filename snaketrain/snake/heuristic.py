@@ -1,13 +1,16 @@
 """The tunable snake: every move scored by the weighted features that ``config.yaml`` names.
 
 ``score_rows`` implements each ``Param.meaning`` of ``space.SPACE`` on rows of ``features``;
-``HeuristicPolicy`` plays the best-scoring safe move, searching ahead (``lookahead``) as the
-``search.*`` and ``hybrid.*`` keys say, ties broken with the game's seeded draws.
+``HeuristicPolicy`` plays the best-scoring move that survives every enemy reply this turn
+(``survival``; only when none does, the best of those that may survive), searching ahead
+(``lookahead``) as the ``search.*`` and ``hybrid.*`` keys say, ties broken with the game's
+seeded draws. One policy may play many configs at once, one per seat (``from_configs``; the
+values as per-row tensors: ``weights``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import torch
 
@@ -15,22 +18,13 @@ from snaketrain.rules.batched import BatchState
 
 from .features import RowView, cell_xy, flood_rows, move_rows, node_areas
 from .lookahead import NEG, search
+from .policy import Member
 from .random_safe import random_safe_batched
 from .space import Config
+from .survival import move_survival
+from .weights import Weights, WeightTable, any_true, choice, column, per_row
 
-
-@dataclass(frozen=True)
-class Weights:
-    """The config as plain numbers, read once per policy."""
-
-    c: dict[str, float]
-
-    @staticmethod
-    def of(config: Config) -> Weights:
-        return Weights({k: float(v) for k, v in config.items() if not isinstance(v, str)})
-
-    def __getitem__(self, key: str) -> float:
-        return self.c[key]
+AVERAGE = choice("search.reply_model", "average")
 
 
 def score_rows(view: RowView, w: Weights) -> torch.Tensor:
@@ -38,7 +32,8 @@ def score_rows(view: RowView, w: Weights) -> torch.Tensor:
 
     Readings of the meanings where they leave a choice: *own length* is our length before the
     move (``traps.food_trap`` uses the length after eating, as it says); *health* and *turn*
-    are those before the move; enemy lengths are as they stand on the row's board."""
+    are those before the move; enemy lengths are as they stand on the row's board. ``w``: one
+    value per key for every row, or per row (``weights``)."""
     geo = view.geo
     res = flood_rows(view)
     cells = float(geo.width * geo.height)
@@ -56,7 +51,7 @@ def score_rows(view: RowView, w: Weights) -> torch.Tensor:
     bonus = w["weights.space"] * area / cells
     # food, with urgency from health before the move
     hp = view.health
-    urgency = torch.full(hp.shape, w["food_urgency.normal"], dtype=f64, device=hp.device)
+    urgency = per_row(w["food_urgency.normal"], hp)
     urgency = torch.where(hp <= w["food_urgency.low_health"], w["food_urgency.low"], urgency)
     urgency = torch.where(
         hp <= w["food_urgency.critical_health"], w["food_urgency.critical"], urgency
@@ -79,9 +74,8 @@ def score_rows(view: RowView, w: Weights) -> torch.Tensor:
     for k in range(1, 6):
         n_k = ((dist == k) & shorter).sum(1).to(f64)
         bonus = bonus + w[f"pursuit.distance_{k}"] * n_k
-    trapped = (enemy & (res.area.to(f64) < w["trapping.trapped_ratio"] * view.length.to(f64))).sum(
-        1
-    )
+    ratio = column(w["trapping.trapped_ratio"])
+    trapped = (enemy & (res.area.to(f64) < ratio * view.length.to(f64))).sum(1)
     roomy = area >= w["trapping.space_cutoff_threshold"] * me_len
     bonus = bonus + torch.where(roomy, w["trapping.weight"] * trapped.to(f64), 0)
 
@@ -104,10 +98,10 @@ def depth0_values(
     state: BatchState, b: torch.Tensor, s: torch.Tensor, w: Weights, before: torch.Tensor
 ) -> torch.Tensor:
     """``[R, 4]`` scores of the four moves of seats ``(b, s)`` with enemies unmoved;
-    ``before: [R, S]`` the heads' areas now (``node_areas``)."""
+    ``before: [R, S]`` the heads' areas now (``node_areas``); ``w``: the seats' weights."""
     view, _ = move_rows(state, b, s)
     view.before_area = before.repeat_interleave(4, 0)
-    return score_rows(view, w).reshape(-1, 4)
+    return score_rows(view, w.repeat(4)).reshape(-1, 4)
 
 
 def critical(
@@ -139,50 +133,115 @@ def plan_depth(
     """``[R]`` search depth per seat: search.depth, or hybrid.lookahead_depth on a critical
     turn, cut to the deepest whose full tree ((4 * 4^enemies)^depth leaves) fits max_nodes.
     ``before: [R, S]``: ``node_areas(state, b, s)`` if already known."""
-    depth = torch.full_like(b, int(w["search.depth"]))
-    if w["hybrid.enabled"]:
+    depth = per_row(w["search.depth"], b).long()
+    if any_true(w["hybrid.enabled"]):
         if before is None:
             before = node_areas(state, b, s)
-        hot = critical(state, b, s, w, before[:, 0])
-        depth = torch.where(hot, int(w["hybrid.lookahead_depth"]), depth)
+        hot = critical(state, b, s, w, before[:, 0]) & (per_row(w["hybrid.enabled"], b) > 0)
+        depth = torch.where(hot, per_row(w["hybrid.lookahead_depth"], b).long(), depth)
     enemies = state.alive[b].sum(1) - 1
-    bits = int(w["search.max_nodes"]).bit_length() - 1  # floor(log2(max_nodes))
+    # floor(log2(max_nodes)): the powers of two from 2 up that max_nodes reaches
+    powers = 2.0 ** torch.arange(1, 40, dtype=torch.float64, device=b.device)
+    bits = (per_row(w["search.max_nodes"], b)[:, None] >= powers).sum(1)
     return torch.minimum(depth, bits // (2 * (1 + enemies)))
 
 
 class HeuristicPolicy:
-    """The batched snake of one config."""
+    """The batched snake of one config, or of several at once (``from_configs``): each seat
+    then plays the config that ``variant: [B, S]`` names, and ``member(k)`` is config k as a
+    policy of its own (``policy.play_seats`` moves the seats of all members in one call).
+
+    Every key may differ between the configs of one policy, search keys included: seats are
+    grouped by their planned depth (as hybrid turns already are), so a batch costs what its
+    seats' searches cost together; configs that share ``search.*`` and ``hybrid.*`` keys (as
+    SPSA's θ+cΔ / θ−cΔ pairs do while those stay fixed) play at the speed of one config."""
 
     def __init__(self, config: Config, name: str = "heuristic") -> None:
+        self.configs: tuple[Config, ...] = (config,)
         self.config = config
         self.name = name
         self.weights = Weights.of(config)
-        self.average = config["search.reply_model"] == "average"
+        self.table = WeightTable.of(self.configs)
 
-    def score(self, view: RowView) -> torch.Tensor:
-        """``[N]`` heuristic score of each row's move under this config."""
-        return score_rows(view, self.weights)
+    @classmethod
+    def from_configs(cls, configs: Sequence[Config], name: str = "heuristic") -> HeuristicPolicy:
+        """One policy playing ``configs`` (each seat the one its variant names)."""
+        if not configs:
+            raise ValueError("HeuristicPolicy.from_configs needs at least one config")
+        policy = cls(configs[0], name)
+        policy.configs = tuple(configs)
+        policy.table = WeightTable.of(policy.configs)
+        return policy
 
-    def values(self, state: BatchState, b: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        """``[R, 4]`` value of each move for seats ``(b, s)`` (NEG: dies at once)."""
-        w = self.weights
+    def member(self, k: int, name: str | None = None) -> Member:
+        """Config ``k`` as a policy of its own (default name ``"<name>/<k>"``)."""
+        if not 0 <= k < len(self.configs):
+            raise ValueError(f"member {k} of a policy of {len(self.configs)} configs")
+        return Member(self, k, name if name is not None else f"{self.name}/{k}")
+
+    def members(self, names: Sequence[str] | None = None) -> list[Member]:
+        """Every config as a policy of its own, in order."""
+        if names is not None and len(names) != len(self.configs):
+            raise ValueError(f"{len(self.configs)} configs but {len(names)} names")
+        return [self.member(k, None if names is None else names[k]) for k in range(self.size)]
+
+    @property
+    def size(self) -> int:
+        """How many configs this policy plays."""
+        return len(self.configs)
+
+    def _weights(self, variant: torch.Tensor | None) -> Weights:
+        return self.weights if variant is None or self.size == 1 else self.table.rows(variant)
+
+    def score(self, view: RowView, variant: torch.Tensor | None = None) -> torch.Tensor:
+        """``[N]`` heuristic score of each row's move, row n under config ``variant[n]``."""
+        return score_rows(view, self._weights(variant))
+
+    def values(
+        self,
+        state: BatchState,
+        b: torch.Tensor,
+        s: torch.Tensor,
+        variant: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``[R, 4]`` value of each move for seats ``(b, s)`` (NEG: dies at once), seat r
+        playing config ``variant[r]`` (``variant: [R]``; may be left out with one config)."""
+        if self.size == 1:
+            variant = None
+        elif variant is None:
+            raise ValueError(f"a policy of {self.size} configs needs each seat's variant")
+        w = self._weights(variant)
         before = node_areas(state, b, s)  # [R, S]
         depth = plan_depth(state, b, s, w, before)
+        average = w["search.reply_model"] == AVERAGE  # bool, or [R] bool
         out = torch.empty(len(b), 4, dtype=torch.float64, device=state.device)
         for d in depth.unique().tolist():
             rows = torch.nonzero(depth == d).flatten()
+            part = None if variant is None else variant[rows]
             if d == 0:
-                out[rows] = depth0_values(state, b[rows], s[rows], w, before[rows])
+                out[rows] = depth0_values(state, b[rows], s[rows], w.take(rows), before[rows])
             else:
-                out[rows] = search(
-                    state, b[rows], s[rows], d, self.score, self.average, before[rows]
-                )
+                avg = average[rows] if isinstance(average, torch.Tensor) else average
+                out[rows] = search(state, b[rows], s[rows], d, self.score, avg, before[rows], part)
         return out
 
-    def __call__(self, state: BatchState, mask: torch.Tensor) -> torch.Tensor:
+    def __call__(
+        self, state: BatchState, mask: torch.Tensor, variant: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Moves ``[B, S]`` for the seats in ``mask: [B, S]``; ``variant: [B, S]`` long: the
+        config of each seat (may be left out with one config)."""
         b, s = torch.nonzero(mask, as_tuple=True)
         best = torch.zeros(*mask.shape, 4, dtype=torch.bool, device=state.device)
         if len(b):
-            v = self.values(state, b, s)
-            best[b, s] = v == v.max(1, keepdim=True).values
+            rows = None if variant is None else variant[b, s]
+            best[b, s] = choose(self.values(state, b, s, rows), move_survival(state)[b, s])
         return random_safe_batched(best, state.seed, state.turn)
+
+
+def choose(values: torch.Tensor, survival: torch.Tensor) -> torch.Tensor:
+    """``[R, 4]`` bool: the best-valued moves among those of the best survival class
+    (``survival.move_survival``): never a move that may die at once while one that survives
+    every reply exists, whatever the search thinks of later turns."""
+    top = survival == survival.max(1, keepdim=True).values
+    v = torch.where(top, values, -torch.inf)
+    return top & (v == v.max(1, keepdim=True).values)

@@ -6,7 +6,8 @@ dead one) with ``step_`` on copies of the game, without food spawns (the policy 
 the game's settings). A leaf where we are eliminated is a loss (a draw when nobody is left), one
 where every enemy is gone is a win; any other leaf is worth the heuristic score of the move that
 led to it, read on the board after everyone moved. Enemy replies combine by their minimum
-(``worst``) or mean (``average``); our own choices by the maximum.
+(``worst``) or mean (``average``); our own choices by the maximum. A node where we have no safe
+move is a loss there, and a loss one turn later is worth 1 more (hold out longest).
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from snaketrain.rules.types import Settings
 from .features import RowView, _order, node_areas, pack, segments
 from .random_safe import safe_mask
 
-Scorer = Callable[[RowView], torch.Tensor]
-"""The heuristic: ``[N]`` score of the move each row of a ``RowView`` made."""
+Scorer = Callable[[RowView, "torch.Tensor | None"], torch.Tensor]
+"""The heuristic: ``[N]`` score of the move each row of a ``RowView`` made, given each row's
+variant (``[N]``, the search's ``variant`` of the row it descends from; None without one)."""
+Average = bool | torch.Tensor
+"""The reply model: True for ``average``, False for ``worst``; or ``[R]`` bool, one per row."""
 
 NEG = -1e9
 """Value of a move that dies at once (worse than any searched outcome)."""
@@ -120,18 +124,24 @@ def leaf_rows(
     )
 
 
+def _pick(x: torch.Tensor | None, rows: torch.Tensor) -> torch.Tensor | None:
+    return None if x is None else x[rows]
+
+
 def _values(
     nodes: BatchState,
     rg: torch.Tensor,
     rs: torch.Tensor,
     depth: int,
     score: Scorer,
-    average: bool,
+    average: Average,
     before: torch.Tensor | None = None,
+    variant: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``[R, 4]`` value of each move of seat ``rs[r]`` in node ``rg[r]``, searching ``depth``
     turns. Each node is expanded and stepped once for all the seats asking about it;
-    ``before: [R, S]`` the rows' head areas (``node_areas``) if known."""
+    ``before: [R, S]`` the rows' head areas (``node_areas``) if known; ``variant: [R]``
+    passed to ``score`` with the leaves of each row."""
     S = nodes.snakes
     R, dev = len(rg), nodes.device
     out = torch.full((R * 4,), NEG, dtype=torch.float64, device=dev)
@@ -163,21 +173,34 @@ def _values(
         if depth == 1:
             if before is None:
                 before = node_areas(nodes, rg, rs)
-            v[going] = score(leaf_rows(nodes, kids, gc, rg[gr], gs, before[gr]))
+            v[going] = score(leaf_rows(nodes, kids, gc, rg[gr], gs, before[gr]), _pick(variant, gr))
         else:
             games, which = torch.unique(gc, return_inverse=True)
-            deeper = _values(index(kids, games), which, gs, depth - 1, score, average)
-            v[going] = deeper.max(1).values
-    key = pr * 4 + own
-    if average:
-        total = torch.zeros(R * 4, dtype=torch.float64, device=dev).index_add_(0, key, v)
-        count = torch.zeros(R * 4, dtype=torch.float64, device=dev).index_add_(
-            0, key, torch.ones_like(v)
-        )
-        out = torch.where(count > 0, total / count.clamp(min=1), out)
-    else:
-        out.scatter_reduce_(0, key, v, "amin", include_self=False)
-    return out.reshape(R, 4)
+            avg = average[gr] if isinstance(average, torch.Tensor) else average
+            kid_games = index(kids, games)
+            deeper = _values(kid_games, which, gs, depth - 1, score, avg, None, _pick(variant, gr))
+            # no move left there (all NEG) is a loss; each turn a loss is put off is worth 1
+            later = deeper.max(1).values.clamp(min=LOSS)
+            v[going] = torch.where(later < DRAW, later + 1, later)
+    return _combine(out, pr * 4 + own, v, average).reshape(R, 4)
+
+
+def _combine(
+    out: torch.Tensor, key: torch.Tensor, v: torch.Tensor, average: Average
+) -> torch.Tensor:
+    """``out: [R * 4]`` with the replies' values ``v`` to move ``key`` combined into it: their
+    mean where ``average`` (per row of 4 if a tensor), else their minimum."""
+    mean = out
+    if isinstance(average, torch.Tensor) or average:
+        total = torch.zeros_like(out).index_add_(0, key, v)
+        count = torch.zeros_like(out).index_add_(0, key, torch.ones_like(v))
+        mean = torch.where(count > 0, total / count.clamp(min=1), out)
+        if not isinstance(average, torch.Tensor):
+            return mean
+    worst = out.scatter_reduce(0, key, v, "amin", include_self=False)
+    if not isinstance(average, torch.Tensor):
+        return worst
+    return torch.where(average.repeat_interleave(4), mean, worst)
 
 
 def search(
@@ -186,11 +209,13 @@ def search(
     s: torch.Tensor,
     depth: int,
     score: Scorer,
-    average: bool = False,
+    average: Average = False,
     before: torch.Tensor | None = None,
+    variant: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``[R, 4]`` value of each move of seats ``(b, s)`` after searching ``depth`` turns,
-    ``score`` valuing the leaves; ``before: [R, S]`` = ``node_areas(state, b, s)`` if known."""
+    ``score`` valuing the leaves; ``before: [R, S]`` = ``node_areas(state, b, s)`` if known;
+    ``variant: [R]`` each row's variant for ``score`` (a config index, say)."""
     out = torch.empty(len(b), 4, dtype=torch.float64, device=state.device)
     games, which = torch.unique(b, return_inverse=True)
     chunk = max(16, CHUNK >> (3 * (depth - 1)))
@@ -203,7 +228,8 @@ def search(
             s[rows],
             depth,
             score,
-            average,
-            None if before is None else before[rows],
+            average[rows] if isinstance(average, torch.Tensor) else average,
+            _pick(before, rows),
+            _pick(variant, rows),
         )
     return out

@@ -1,5 +1,6 @@
 """The heuristic snake: every config key matters, search sees what scoring alone misses, the
-scalar and batched snakes agree, and no move dies at once when another does not."""
+scalar and batched snakes agree, and no move dies at once when another does not (the reference
+engine judging every enemy reply, in a position from a live game and in seeded games)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,23 @@ from pathlib import Path
 
 import pytest
 import torch
+from survival_oracle import survives_every_reply
 
 from snaketrain.rules.api import board_from_api
-from snaketrain.rules.batched import BatchState, from_boards, step_, to_board
+from snaketrain.rules.batched import BatchState, from_boards, standard_starts, step_, to_board
 from snaketrain.rules.start import standard_start
 from snaketrain.rules.types import MOVES, Board, Point, Settings, Snake
 from snaketrain.snake.heuristic import HeuristicPolicy, Weights, plan_depth
+from snaketrain.snake.lookahead import DRAW, LOSS, NEG, search
 from snaketrain.snake.policy import BatchedPolicy, decide
 from snaketrain.snake.random_safe import RandomSafe, safe_mask
 from snaketrain.snake.registry import LADDER, batched_policy
-from snaketrain.snake.space import SPACE, default_config
+from snaketrain.snake.server import make_policy
+from snaketrain.snake.space import SPACE, default_config, load_config
 
-FLIPS = Path(__file__).with_name("data") / "key_flips.json"
+DATA = Path(__file__).with_name("data")
+FLIPS = DATA / "key_flips.json"
+ROOT = Path(__file__).resolve().parents[2]
 BY_KEY = {row["key"]: row for row in json.loads(FLIPS.read_text())}
 
 
@@ -44,8 +50,9 @@ def snake(sid: str, *cells: tuple[int, int], health: int = 100) -> Snake:
     return Snake(id=sid, health=health, body=[Point(x, y) for x, y in cells])
 
 
-def test_search_sees_a_head_to_head_loss_that_scoring_ignores() -> None:
-    # Food at (3, 4) next to our head (3, 3) and next to the head (3, 5) of a longer enemy.
+def test_no_config_enters_a_head_to_head_it_may_lose_while_a_move_survives_every_reply() -> None:
+    # Food at (3, 4) next to our head (3, 3) and next to the head (3, 5) of a longer enemy;
+    # left and right survive whatever the enemy does.
     me = snake("me", (3, 3), (3, 2), (3, 1))
     foe = snake("foe", (3, 5), (3, 6), (4, 6), (5, 6), (6, 6))
     board = Board(7, 7, [me, foe], [Point(3, 4)], [], 0)
@@ -57,9 +64,25 @@ def test_search_sees_a_head_to_head_loss_that_scoring_ignores() -> None:
             "hybrid.enabled": False,
         }
     )
-    assert decide(HeuristicPolicy(blind), board, "me", 1) == "up"
-    searching = blind.replace({"search.depth": 1})
-    assert decide(HeuristicPolicy(searching), board, "me", 1) != "up"
+    for depth in (0, 1):
+        for seed in range(4):
+            policy = HeuristicPolicy(blind.replace({"search.depth": depth}))
+            assert decide(policy, board, "me", seed) in ("left", "right"), (depth, seed)
+
+
+def test_search_sees_a_trap_that_scoring_ignores() -> None:
+    # Food in the corner (0, 0) below our head (0, 1): eating it leaves us walled in by our own
+    # body, dead a turn later; up is open.
+    me = snake("me", (0, 1), (1, 1), (1, 0), (2, 0), (3, 0))
+    foe = snake("foe", (6, 6), (6, 5), (6, 4))
+    board = Board(7, 7, [me, foe], [Point(0, 0)], [], 0)
+    blind = default_config().replace(
+        {"weights.food": 100.0, "search.depth": 0, "hybrid.enabled": False}
+        | {f"weights.{k}": 0.0 for k in ("space", "territory")}
+        | {f"traps.{k}": 0.0 for k in ("moderate", "severe", "critical", "food_trap")}
+    )
+    assert decide(HeuristicPolicy(blind), board, "me", 1) == "down"
+    assert decide(HeuristicPolicy(blind.replace({"search.depth": 2})), board, "me", 1) == "up"
 
 
 def test_search_depth_respects_hybrid_and_max_nodes() -> None:
@@ -122,3 +145,79 @@ def test_no_snake_dies_at_once_when_a_safe_move_exists(size: int, n: int, turns:
         moves = policy(state, mask)
         chosen = safe.gather(2, moves[..., None]).squeeze(-1)
         assert bool(chosen[can].all()), policy.name
+
+
+def test_the_served_snake_does_not_walk_into_itself_from_a_lost_live_position() -> None:
+    # turn 144 of a lost live game: ``up`` survives every reply (the enemy is shorter) but is
+    # trapped a turn later; ``left`` is our own neck. Both looked lost to the search.
+    body = json.loads((DATA / "fatal-move-turn144.json").read_text())
+    board = board_from_api(body["board"], turn=body["turn"])
+    served = make_policy(load_config(ROOT / "config.yaml"))
+    for seed in (0, 1, 2, 3):
+        assert decide(served, board, body["you"]["id"], seed) == "up"
+    # the search values a loss a turn later above dying now, and above nothing at all
+    state, b, s = from_boards([board], [0]), torch.tensor([0]), torch.tensor([0])
+    score = HeuristicPolicy(default_config()).score
+    up, *dead = search(state, b, s, 2, score)[0].tolist()
+    assert NEG < LOSS <= up < DRAW
+    assert dead == [NEG] * 3
+
+
+def fatal_choices(
+    policies: list[BatchedPolicy], seats: list[tuple[int, ...]], size: int, seed: int
+) -> tuple[int, list[tuple[int, int, int, str, list[str]]]]:
+    """Play game g (seed ``seed + g``, seat s moved by ``policies[seats[g][s]]``) on the
+    batched engine to the end (at most 500 turns), checking every move of every heuristic
+    snake with the reference engine. Returns the moves checked and each (seed, turn, seat,
+    move, moves that survive every reply) where the move may die at once although another
+    never does."""
+    state = standard_starts(size, len(seats[0]), torch.arange(seed, seed + len(seats)))
+    owner = torch.tensor(seats)  # [B, S] policy of each seat
+    judged = torch.tensor([isinstance(p, HeuristicPolicy) for p in policies])[owner]
+    checked, bad = 0, []
+    while not bool(state.done.all()) and int(state.turn.max()) < 500:
+        playing = state.alive & ~state.done[:, None]
+        moves = torch.zeros_like(state.length)
+        for p, policy in enumerate(policies):
+            mask = playing & (owner == p)
+            if bool(mask.any()):
+                moves = torch.where(mask, policy(state, mask), moves)
+        ours = playing & judged
+        for b in torch.nonzero(ours.any(1)).flatten().tolist():
+            board = to_board(state, b)
+            for s in torch.nonzero(ours[b]).flatten().tolist():
+                sid, move = board.snakes[s].id, MOVES[int(moves[b, s])]
+                checked += 1
+                if not survives_every_reply(board, sid, move):
+                    good = [m for m in MOVES if survives_every_reply(board, sid, m)]
+                    if good:
+                        bad.append((seed + b, board.turn, s, move, good))
+        step_(state, moves, Settings())
+    return checked, bad
+
+
+def check_games(size: int, n: int, games: int, seed: int) -> None:
+    """Game g: the default snake in seat g % n, every other seat one snake of the ladder (or
+    the default snake again), cycling through them."""
+    policies = [HeuristicPolicy(default_config()), *(batched_policy(n) for n in LADDER)]
+    seats = []
+    for g in range(games):
+        row = [g // n % len(policies)] * n
+        row[g % n] = 0
+        seats.append(tuple(row))
+    checked, bad = fatal_choices(policies, seats, size, seed)
+    assert checked > 20 * games
+    assert not bad, f"{len(bad)} of {checked} moves may die at once: {bad[:5]}"
+
+
+@pytest.mark.parametrize(("size", "games"), [(7, 72), (11, 24)])
+def test_no_move_may_die_at_once_when_one_survives_every_reply(size: int, games: int) -> None:
+    check_games(size, 2, games, seed=1000 * size)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("size", "n", "games"), [(7, 2, 300), (11, 2, 150), (7, 4, 48), (11, 4, 24)]
+)
+def test_no_move_may_die_at_once_in_many_games(size: int, n: int, games: int) -> None:
+    check_games(size, n, games, seed=1000 * size + 100 * n + 7)

@@ -5,10 +5,13 @@ default changes the move of the heuristic snake; write ``key_flips.json`` beside
 
 Positions come from short games between the ladder snakes and the default snake (fixed seeds),
 on 7x7 and 11x11 boards with 2, 4 and 8 snakes (with 8 the default search is cut to depth 0 by
-search.max_nodes; in a duel from a standard start the heads' distance stays even, so only
-depth 0 ever scores a head next to another). Each key is tried at a few values (its bounds,
-double and half its default, the other choice) on every position at once; the first position
-whose move changes is kept, after checking it again through ``decide`` on the single board.
+search.max_nodes). From a standard start every two heads stay an even distance apart after each
+full turn, so only depth 0 scores a head next to another, and there the snake never enters a
+cell next to a head at least as long while a move that survives every reply exists: the last
+group starts with one snake moved one cell, so that searched boards can hold such heads.
+Each key is tried at a few values (its bounds, double and half its default, the other choice)
+on every position at once; the first position whose move changes is kept, after checking it
+again through ``decide`` on the single board.
 Run it again whenever the defaults change (``tests/snake/test_heuristic.py`` says so);
 ``--missing`` searches only the keys the file lacks or that no longer flip, and keeps the rest.
 """
@@ -24,23 +27,34 @@ import torch
 from snaketrain.rules.api import board_from_api, board_to_api
 from snaketrain.rules.batched import from_boards, step_, to_board
 from snaketrain.rules.start import standard_start
-from snaketrain.rules.types import Board, Settings
+from snaketrain.rules.types import Board, Point, Settings
 from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.policy import decide
 from snaketrain.snake.registry import LADDER, batched_policy
 from snaketrain.snake.space import SPACE, Config, Param, default_config
 
 OUT = Path(__file__).with_name("key_flips.json")
-GROUPS = [(11, 2, 40), (7, 2, 24), (11, 4, 24), (11, 8, 12)]  # size, snakes, games
+GROUPS = [(11, 2, 40), (7, 2, 24), (11, 4, 24), (11, 8, 12), (11, 2, 40, True)]
+"""size, snakes, games (, snake 1 starts one cell to the side: odd head parity)"""
 TURNS = 260
 EVERY = 7
 
 
-def positions(size: int, n: int, games: int) -> list[Board]:
+def shifted(board: Board) -> Board:
+    """``board`` with snake 1 (stacked at its start) one cell toward the centre column."""
+    s = board.snakes[1]
+    x = s.body[0].x + (1 if s.body[0].x < board.width // 2 else -1)
+    s.body = [Point(x, p.y) for p in s.body]
+    board.food = [f for f in board.food if f != s.body[0]]
+    return board
+
+
+def positions(size: int, n: int, games: int, shift: bool = False) -> list[Board]:
     """Boards sampled every EVERY turns from games of mixed snakes."""
     ids = [f"snake-{i}" for i in range(n)]
-    seeds = [1000 * size + 100 * n + g for g in range(games)]
-    state = from_boards([standard_start(size, ids, s) for s in seeds], seeds)
+    seeds = [1000 * size + 100 * n + g + 500 * shift for g in range(games)]
+    starts = [standard_start(size, ids, s) for s in seeds]
+    state = from_boards([shifted(b) for b in starts] if shift else starts, seeds)
     players = [HeuristicPolicy(default_config()), *(batched_policy(r) for r in LADDER)]
     seat_of = torch.tensor([[(g + s) % len(players) for s in range(n)] for g in range(games)])
     boards = []
