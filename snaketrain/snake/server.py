@@ -10,7 +10,8 @@ mistyped field, a board that breaks the rules or holds more than 16 snakes, an o
 is answered ``400 {"error": "<what and where>"}`` and the server goes on serving. The HTTP
 plumbing (``server_http``) bounds what a peer can hold: the time to send one request, idle
 keep-alive time, and the number of open connections. At most ``workers`` moves are computed at
-once; the other requests wait their turn inside the process, first come first served.
+once; the other requests wait their turn inside the process, first come first served, and one
+that waited ``late_after`` seconds (a burst too big for the CPU) is answered by random-safe.
 
 The config file is watched: a changed file (checked at most once per ``reload_interval``
 seconds, on the next request) or a ``POST /admin/reload`` from a loopback address loads it
@@ -40,7 +41,7 @@ from snaketrain.rules.types import Board
 
 from .heuristic import HeuristicPolicy
 from .policy import BatchedPolicy, decide
-from .random_safe import RandomSafe
+from .random_safe import RandomSafe, random_safe
 from .server_http import (
     IDLE_TIMEOUT_S,
     MAX_BODY_BYTES,
@@ -64,6 +65,10 @@ RELOAD_INTERVAL_S = 1.0
 
 WORKERS = 2
 """Moves computed at once; more requests wait in the process, first come first served."""
+
+LATE_AFTER_S = 0.25
+"""A /move that has waited this long since its first byte when a worker takes it is answered
+by random-safe (microseconds), so a burst is answered within the platform's 500 ms."""
 
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 """Headers a reverse proxy adds; admin requests that carry one are refused."""
@@ -252,12 +257,14 @@ class SnakeServer(JsonServer):
         max_body: int = MAX_BODY_BYTES,
         *,
         workers: int = WORKERS,
+        late_after: float = LATE_AFTER_S,
         request_timeout: float = REQUEST_TIMEOUT_S,
         idle_timeout: float = IDLE_TIMEOUT_S,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.live = live
         self.workers = threading.BoundedSemaphore(workers)
+        self.late_after = late_after
         super().__init__(
             address,
             SnakeHandler,
@@ -313,7 +320,18 @@ class SnakeHandler(JsonHandler):
 
     def decide(self, move: MoveRequest) -> str:
         """The live policy's move; if the policy fails (a bug), a random safe move, so the
-        game goes on while the traceback is logged."""
+        game goes on while the traceback is logged. A request that waited ``late_after`` s
+        for a worker gets a random safe move at once: a safe move in time beats the best one
+        too late (the platform then moves the snake straight on)."""
+        waited = time.monotonic() - self.started
+        if waited > self.server.late_after:
+            log.warning(
+                "game %s turn %d: waited %.0f ms for a worker; playing random-safe",
+                move.game_id,
+                move.board.turn,
+                waited * 1000,
+            )
+            return random_safe(move.board, move.you, move.seed)
         loaded = self.server.live.current
         try:
             return decide(loaded.policy, move.board, move.you, move.seed)
@@ -345,6 +363,7 @@ def make_server(
     make: PolicyFactory = make_policy,
     max_body: int = MAX_BODY_BYTES,
     workers: int = WORKERS,
+    late_after: float = LATE_AFTER_S,
     request_timeout: float = REQUEST_TIMEOUT_S,
     idle_timeout: float = IDLE_TIMEOUT_S,
     max_connections: int = MAX_CONNECTIONS,
@@ -352,15 +371,17 @@ def make_server(
     """A bound server (port 0: any free port) for ``config_path``; ``ConfigError`` if the
     config does not load, ``OSError`` if the address cannot be bound. Run ``serve_forever``.
 
-    ``workers`` moves are computed at once; a request must arrive whole within
-    ``request_timeout`` s of its first byte; a kept-alive connection may idle
-    ``idle_timeout`` s; at most ``max_connections`` are open (see ``server_http``)."""
+    ``workers`` moves are computed at once, and a /move that waited ``late_after`` s for one
+    is answered by random-safe; a request must arrive whole within ``request_timeout`` s of
+    its first byte; a kept-alive connection may idle ``idle_timeout`` s; at most
+    ``max_connections`` are open (see ``server_http``)."""
     live = LiveConfig(config_path, make=make, reload_interval=reload_interval)
     return SnakeServer(
         (host, port),
         live,
         max_body=max_body,
         workers=workers,
+        late_after=late_after,
         request_timeout=request_timeout,
         idle_timeout=idle_timeout,
         max_connections=max_connections,

@@ -136,9 +136,6 @@ class Connections:
         self._lock = threading.Lock()
         self._idle_since: dict[socket.socket, float | None] = {}  # None: busy
 
-    def __len__(self) -> int:
-        return len(self._idle_since)
-
     def admit(self, sock: socket.socket) -> bool:
         """Count ``sock`` in (idle), closing the longest-idle connection if at the limit;
         False if every open connection is busy or recently idle."""
@@ -294,6 +291,7 @@ class JsonHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
     disable_nagle_algorithm = True  # TCP_NODELAY on every accepted socket
     server: JsonServer
+    started: float  # time.monotonic() at the first byte of the request being served
 
     def setup(self) -> None:
         super().setup()
@@ -307,7 +305,8 @@ class JsonHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.requestline = self.command = self.path = ""
-        self.reader.deadline = time.monotonic() + self.server.request_timeout
+        self.started = time.monotonic()  # the request's first byte is here
+        self.reader.deadline = self.started + self.server.request_timeout
         try:
             super().handle_one_request()
         except RequestTimeout:  # in the request line or the headers

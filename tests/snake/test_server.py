@@ -339,7 +339,7 @@ class _Overlap:
 
 
 def test_at_most_workers_moves_are_computed_at_once(config_path: Path) -> None:
-    srv = make_server(config_path, port=0, make=_Overlap, workers=2)
+    srv = make_server(config_path, port=0, make=_Overlap, workers=2, late_after=60.0)
     start(srv)
     results: list[Any] = []
 
@@ -355,6 +355,49 @@ def test_at_most_workers_moves_are_computed_at_once(config_path: Path) -> None:
         t.join()
     assert results == [(200, {"move": "up", "shout": ""})] * 6  # the others waited their turn
     assert _Overlap.most == 2
+    srv.shutdown()
+    srv.server_close()
+
+
+class _Slow:
+    """The tuned policy, half a second per move, counting its calls."""
+
+    name = "slow"
+    calls = 0
+
+    def __init__(self, config: Config) -> None:
+        self.inner = make_policy(config)
+
+    def __call__(self, state: Any, mask: Any) -> Any:
+        type(self).calls += 1
+        time.sleep(0.5)
+        return self.inner(state, mask)
+
+
+def test_a_move_that_waited_too_long_for_a_worker_is_random_safe_and_logged(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    srv = make_server(config_path, port=0, make=_Slow, workers=1, late_after=0.2)
+    start(srv)
+    requests = [start_request(f"late-{i}", seed=i) for i in range(3)]
+    answers: list[Any] = [None] * 3
+
+    def play(i: int) -> None:
+        c = Client(srv)
+        answers[i] = c.send("POST", "/move", requests[i])[:2]
+        c.close()
+
+    threads = [threading.Thread(target=play, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _Slow.calls <= 1  # the first took the worker; the others waited 0.5 s or more
+    for request, (status, answer) in zip(requests, answers, strict=True):
+        assert status == 200
+        assert answer["move"] in safe_moves(board_from_api(request["board"]), "you")
+    late = [r.getMessage() for r in caplog.records if "playing random-safe" in r.getMessage()]
+    assert len(late) >= 2 and all("for a worker" in m for m in late)
     srv.shutdown()
     srv.server_close()
 
