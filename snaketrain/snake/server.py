@@ -305,39 +305,43 @@ class SnakeHandler(JsonHandler):
                 f"no such resource: POST {self.path}; the snake serves /start, /move, /end",
                 status=404,
             )
-        with self.server.workers:  # parsing and deciding are CPU work: queue for a worker
-            request = parse_json_object(body)
-            if path == "/end":
-                game = request.get("game")
-                game_id = game.get("id") if isinstance(game, dict) else None
-                log.info("game %s ended", game_id)
-                return 200, {}
-            move = parse_move_request(request)
-            if path == "/start":
-                log.info("game %s started (config %s)", move.game_id, self.server.live.current.hash)
-                return 200, {}
-            return 200, {"move": self.decide(move), "shout": ""}
+        request = parse_json_object(body)
+        if path == "/end":
+            game = request.get("game")
+            game_id = game.get("id") if isinstance(game, dict) else None
+            log.info("game %s ended", game_id)
+            return 200, {}
+        move = parse_move_request(request)
+        if path == "/start":
+            log.info("game %s started (config %s)", move.game_id, self.server.live.current.hash)
+            return 200, {}
+        return 200, {"move": self.decide(move), "shout": ""}
 
     def decide(self, move: MoveRequest) -> str:
         """The live policy's move; if the policy fails (a bug), a random safe move, so the
-        game goes on while the traceback is logged. A request that waited ``late_after`` s
-        for a worker gets a random safe move at once: a safe move in time beats the best one
-        too late (the platform then moves the snake straight on)."""
-        waited = time.monotonic() - self.started
-        if waited > self.server.late_after:
+        game goes on while the traceback is logged. A request that finds no worker free
+        ``late_after`` s after its first byte gets a random safe move at once: a safe move in
+        time beats the best one too late (the platform then moves the snake straight on)."""
+        workers = self.server.workers
+        left = self.server.late_after - (time.monotonic() - self.started)
+        if left <= 0 or not workers.acquire(timeout=left):
             log.warning(
-                "game %s turn %d: waited %.0f ms for a worker; playing random-safe",
+                "game %s turn %d: no worker free %.0f ms after the request came; "
+                "playing random-safe",
                 move.game_id,
                 move.board.turn,
-                waited * 1000,
+                (time.monotonic() - self.started) * 1000,
             )
             return random_safe(move.board, move.you, move.seed)
-        loaded = self.server.live.current
         try:
-            return decide(loaded.policy, move.board, move.you, move.seed)
-        except Exception:
-            log.exception("policy of config %s failed; playing random-safe", loaded.hash[:12])
-            return decide(RandomSafe(), move.board, move.you, move.seed)
+            loaded = self.server.live.current
+            try:
+                return decide(loaded.policy, move.board, move.you, move.seed)
+            except Exception:
+                log.exception("policy of config %s failed; playing random-safe", loaded.hash[:12])
+                return decide(RandomSafe(), move.board, move.you, move.seed)
+        finally:
+            workers.release()
 
     def admin_reload(self) -> tuple[int, Mapping[str, Any]]:
         client = self.client_address[0]

@@ -135,6 +135,7 @@ class Connections:
         self.closing = False
         self._lock = threading.Lock()
         self._idle_since: dict[socket.socket, float | None] = {}  # None: busy
+        self._admitted: dict[socket.socket, float] = {}
 
     def admit(self, sock: socket.socket) -> bool:
         """Count ``sock`` in (idle), closing the longest-idle connection if at the limit;
@@ -148,10 +149,15 @@ class Connections:
                 t, victim = min(idle, key=lambda ts: ts[0], default=(now, None))
                 if victim is None or now - t < self.min_idle:
                     return False
-                del self._idle_since[victim]
+                del self._idle_since[victim], self._admitted[victim]
                 _shut(victim)
-            self._idle_since[sock] = now
+            self._idle_since[sock] = self._admitted[sock] = now
             return True
+
+    def admitted(self, sock: socket.socket) -> float | None:
+        """When ``sock`` was accepted (``time.monotonic()``); None if it is not open."""
+        with self._lock:
+            return self._admitted.get(sock)
 
     def busy(self, sock: socket.socket) -> bool:
         """Mark ``sock`` busy; False if it was closed to make room or the server closes."""
@@ -171,6 +177,7 @@ class Connections:
     def remove(self, sock: socket.socket) -> None:
         with self._lock:
             self._idle_since.pop(sock, None)
+            self._admitted.pop(sock, None)
 
     def close_idle(self) -> None:
         """Refuse new requests from now on and wake every idle connection to close."""
@@ -291,13 +298,16 @@ class JsonHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
     disable_nagle_algorithm = True  # TCP_NODELAY on every accepted socket
     server: JsonServer
-    started: float  # time.monotonic() at the first byte of the request being served
+    # time.monotonic() when the request being served came: its first byte, or for the first
+    # request of a connection its accept (its bytes wait unseen until the thread runs)
+    started: float
 
     def setup(self) -> None:
         super().setup()
         self.rfile.close()  # the stdlib's reader; ours bounds each request's read time
         self.reader = _DeadlineReader(self.connection, self.server.idle_timeout)
         self.rfile = io.BufferedReader(self.reader)
+        self.accepted: float | None = self.server.connections.admitted(self.connection)
 
     def handle_one_request(self) -> None:
         connections = self.server.connections
@@ -305,8 +315,10 @@ class JsonHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.requestline = self.command = self.path = ""
-        self.started = time.monotonic()  # the request's first byte is here
-        self.reader.deadline = self.started + self.server.request_timeout
+        now = time.monotonic()  # the request's first byte is here
+        self.started = now if self.accepted is None else self.accepted
+        self.accepted = None
+        self.reader.deadline = now + self.server.request_timeout
         try:
             super().handle_one_request()
         except RequestTimeout:  # in the request line or the headers
