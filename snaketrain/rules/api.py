@@ -15,6 +15,10 @@ from .types import MAX_HEALTH, Board, Point, Settings, Snake
 MAX_BOARD_SIDE = 25
 """Largest board side accepted from outside (the official platform's largest map is 25)."""
 
+MAX_SNAKES = 16
+"""Most snakes on a board accepted from outside: the official standard map's ``MaxPlayers``
+(BattlesnakeOfficial/rules, maps/standard.go)."""
+
 
 class BoardError(ValueError):
     """An API-shaped board that breaks the rules; the message names the field at fault."""
@@ -58,9 +62,16 @@ def _point(value: Any, where: str, width: int, height: int) -> Point:
     return Point(x, y)
 
 
-def _points(value: Any, where: str, width: int, height: int) -> list[Point]:
+def _points(
+    value: Any, where: str, width: int, height: int, limit: int | None = None
+) -> list[Point]:
     if not isinstance(value, list):
         raise BoardError(f"{where}: expected a list of points, got {type(value).__name__}")
+    if limit is not None and len(value) > limit:
+        raise BoardError(
+            f"{where}: {len(value)} points; at most {limit}, one per cell of the "
+            f"{width}x{height} board"
+        )
     return [_point(p, f"{where}[{i}]", width, height) for i, p in enumerate(value)]
 
 
@@ -71,13 +82,14 @@ def _snake(value: Any, where: str, width: int, height: int) -> Snake:
         raise BoardError(f"{where}.id: must not be empty")
     name = _str(obj.get("name", sid), f"{where}.name")
     health = _int(_field(obj, "health", where), f"{where}.health", 0, MAX_HEALTH)
-    body = _points(_field(obj, "body", where), f"{where}.body", width, height)
+    raw_body = _field(obj, "body", where)
+    if isinstance(raw_body, list) and len(raw_body) > width * height + 2:
+        raise BoardError(
+            f"{where}.body: {len(raw_body)} segments cannot fit on a {width}x{height} board"
+        )
+    body = _points(raw_body, f"{where}.body", width, height)
     if not body:
         raise BoardError(f"{where}.body: a snake's body must not be empty")
-    if len(body) > width * height + 2:
-        raise BoardError(
-            f"{where}.body: {len(body)} segments cannot fit on a {width}x{height} board"
-        )
     for i in range(1, len(body)):
         a, b = body[i - 1], body[i]
         if abs(a.x - b.x) + abs(a.y - b.y) > 1:
@@ -101,11 +113,16 @@ def board_from_api(value: Any, turn: int = 0, where: str = "board") -> Board:
     obj = _obj(value, where)
     width = _int(_field(obj, "width", where), f"{where}.width", 1, MAX_BOARD_SIDE)
     height = _int(_field(obj, "height", where), f"{where}.height", 1, MAX_BOARD_SIDE)
-    food = _points(obj.get("food", []), f"{where}.food", width, height)
+    food = _points(obj.get("food", []), f"{where}.food", width, height, width * height)
     hazards = _points(obj.get("hazards", []), f"{where}.hazards", width, height)
     raw_snakes = _field(obj, "snakes", where)
     if not isinstance(raw_snakes, list):
         raise BoardError(f"{where}.snakes: expected a list, got {type(raw_snakes).__name__}")
+    if len(raw_snakes) > MAX_SNAKES:
+        raise BoardError(
+            f"{where}.snakes: {len(raw_snakes)} snakes; at most {MAX_SNAKES} "
+            "(the standard map's maximum)"
+        )
     snakes = [_snake(s, f"{where}.snakes[{i}]", width, height) for i, s in enumerate(raw_snakes)]
     seen: set[str] = set()
     for i, s in enumerate(snakes):

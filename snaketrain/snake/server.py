@@ -5,11 +5,13 @@
 run on a batch of one, so a config plays here exactly as it did in training. Ties are broken
 with a seed derived from ``game.id``, so a game replays move for move.
 
-Whatever a peer can get wrong (malformed JSON, a missing or mistyped field, a board that breaks
-the rules, an oversized body) is answered ``400 {"error": "<what and where>"}`` and the server
-goes on serving. Every response is written in one send with ``Content-Length`` on a kept-alive
-connection with ``TCP_NODELAY`` (headers and body in separate packets cost ~40 ms per request
-on a kept-alive connection: Nagle against delayed ACK).
+Whatever a peer can get wrong (malformed JSON, a lone surrogate in a string, a missing or
+mistyped field, a board that breaks the rules or holds more than 16 snakes, an oversized body)
+is answered ``400 {"error": "<what and where>"}`` and the server goes on serving. The HTTP
+plumbing (``server_http``) bounds what a peer can hold: the time to send one request, idle
+keep-alive time, and the number of open connections. At most ``workers`` moves are computed at
+once; the other requests wait their turn inside the process, first come first served, and one
+that waited ``late_after`` seconds (a burst too big for the CPU) is answered by random-safe.
 
 The config file is watched: a changed file (checked at most once per ``reload_interval``
 seconds, on the next request) or a ``POST /admin/reload`` from a loopback address loads it
@@ -22,15 +24,12 @@ import ipaddress
 import json
 import logging
 import os
-import socket
 import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,13 +41,20 @@ from snaketrain.rules.types import Board
 
 from .heuristic import HeuristicPolicy
 from .policy import BatchedPolicy, decide
-from .random_safe import RandomSafe
+from .random_safe import RandomSafe, random_safe
+from .server_http import (
+    IDLE_TIMEOUT_S,
+    MAX_BODY_BYTES,
+    MAX_CONNECTIONS,
+    REQUEST_TIMEOUT_S,
+    JsonHandler,
+    JsonServer,
+    RequestError,
+    parse_json_object,
+)
 from .space import Config, ConfigError, config_hash, load_config
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1 << 20
-"""Largest request body accepted (a 25x25 board with 8 long snakes is well under 100 KiB)."""
 
 MAX_TURN = 2**31 - 1
 """Largest ``turn`` accepted (the engines keep turns in int64 tensors; real games end long
@@ -57,8 +63,12 @@ before)."""
 RELOAD_INTERVAL_S = 1.0
 """How often, at most, a request checks whether the config file changed."""
 
-IDLE_TIMEOUT_S = 120.0
-"""A kept-alive connection with no request for this long is closed."""
+WORKERS = 2
+"""Moves computed at once; more requests wait in the process, first come first served."""
+
+LATE_AFTER_S = 0.25
+"""A /move that has waited this long since its first byte when a worker takes it is answered
+by random-safe (microseconds), so a burst is answered within the platform's 500 ms."""
 
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 """Headers a reverse proxy adds; admin requests that carry one are refused."""
@@ -189,29 +199,6 @@ class LiveConfig:
 # --- requests -----------------------------------------------------------------------------
 
 
-class RequestError(ValueError):
-    """A request the server cannot serve; the message says what was wrong."""
-
-    def __init__(self, message: str, status: int = 400, close: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.close = close  # the connection cannot be reused (its body was not read)
-
-
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    if not body.strip():
-        raise RequestError("empty request body; expected a JSON object")
-    try:
-        value = json.loads(body)
-    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
-        raise RequestError(f"malformed JSON: {err}") from None
-    except RecursionError:
-        raise RequestError("malformed JSON: nested too deeply") from None
-    if not isinstance(value, dict):
-        raise RequestError(f"expected a JSON object, got {type(value).__name__}")
-    return value
-
-
 def _member(obj: Mapping[str, Any], key: str, kind: type, what: str, where: str = "") -> Any:
     name = f"{where}{key}"
     if key not in obj:
@@ -258,100 +245,38 @@ def parse_move_request(request: Mapping[str, Any]) -> MoveRequest:
 # --- the server ---------------------------------------------------------------------------
 
 
-class SnakeServer(ThreadingHTTPServer):
-    """A threading HTTP server that carries the live config and the body size limit."""
+class SnakeServer(JsonServer):
+    """The HTTP server of the snake: the live config, and at most ``workers`` moves at once."""
 
-    daemon_threads = True
     live: LiveConfig
-    max_body: int
 
     def __init__(
-        self, address: tuple[str, int], live: LiveConfig, max_body: int = MAX_BODY_BYTES
+        self,
+        address: tuple[str, int],
+        live: LiveConfig,
+        max_body: int = MAX_BODY_BYTES,
+        *,
+        workers: int = WORKERS,
+        late_after: float = LATE_AFTER_S,
+        request_timeout: float = REQUEST_TIMEOUT_S,
+        idle_timeout: float = IDLE_TIMEOUT_S,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.live = live
-        self.max_body = max_body
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, SnakeHandler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        host = f"[{host}]" if ":" in str(host) else host
-        return f"http://{host}:{port}"
-
-
-class SnakeHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive
-    disable_nagle_algorithm = True  # TCP_NODELAY on every accepted socket
-    timeout = IDLE_TIMEOUT_S
-    server: SnakeServer
-
-    # -- plumbing --
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
-        log.debug("%s %s", self.address_string(), format % args)
-
-    def reply(self, status: int, payload: Mapping[str, Any]) -> None:
-        """Status line, headers and body in one write (one packet for a small reply)."""
-        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        connection = "close" if self.close_connection else "keep-alive"
-        head = (
-            f"{self.protocol_version} {status} {HTTPStatus(status).phrase}\r\n"
-            "Content-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            f"Connection: {connection}\r\n\r\n"
+        self.workers = threading.BoundedSemaphore(workers)
+        self.late_after = late_after
+        super().__init__(
+            address,
+            SnakeHandler,
+            max_body=max_body,
+            request_timeout=request_timeout,
+            idle_timeout=idle_timeout,
+            max_connections=max_connections,
         )
-        self.wfile.write(head.encode("latin-1") + body)
-        self.log_request(status, len(body))
 
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Protocol errors found by the stdlib (bad request line, unknown method) as JSON."""
-        self.close_connection = True
-        try:
-            phrase = HTTPStatus(code).phrase
-        except ValueError:
-            phrase = "error"
-        self.reply(code, {"error": message or phrase})
 
-    def read_body(self) -> bytes:
-        if "Transfer-Encoding" in self.headers:
-            raise RequestError(
-                "Transfer-Encoding is not supported; send the body with Content-Length",
-                close=True,
-            )
-        text = self.headers.get("Content-Length", "0").strip()
-        if not (text.isascii() and text.isdigit()):
-            raise RequestError(f"Content-Length: expected a byte count, got {text!r}", close=True)
-        size = int(text)
-        if size > self.server.max_body:
-            raise RequestError(
-                f"request body of {size} bytes is over the limit of {self.server.max_body} bytes",
-                close=True,
-            )
-        body = self.rfile.read(size)
-        if len(body) < size:
-            raise RequestError(f"request body ended after {len(body)} of {size} bytes", close=True)
-        return body
-
-    def handle_request(self, route: Callable[[bytes], tuple[int, Mapping[str, Any]]]) -> None:
-        try:
-            status, payload = route(self.read_body())
-        except RequestError as err:
-            if err.close:
-                self.close_connection = True
-            log.warning("%s %s: %d %s", self.command, self.path, err.status, err)
-            status, payload = err.status, {"error": str(err)}
-        except Exception as err:  # a bug must cost one request, not the server
-            log.exception("%s %s failed", self.command, self.path)
-            status, payload = 500, {"error": f"internal error: {type(err).__name__}: {err}"}
-        self.reply(status, payload)
-
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        self.handle_request(self.route_get)
-
-    def do_POST(self) -> None:  # noqa: N802 (stdlib name)
-        self.handle_request(self.route_post)
+class SnakeHandler(JsonHandler):
+    server: SnakeServer
 
     # -- routes --
 
@@ -394,13 +319,29 @@ class SnakeHandler(BaseHTTPRequestHandler):
 
     def decide(self, move: MoveRequest) -> str:
         """The live policy's move; if the policy fails (a bug), a random safe move, so the
-        game goes on while the traceback is logged."""
-        loaded = self.server.live.current
+        game goes on while the traceback is logged. A request that finds no worker free
+        ``late_after`` s after its first byte gets a random safe move at once: a safe move in
+        time beats the best one too late (the platform then moves the snake straight on)."""
+        workers = self.server.workers
+        left = self.server.late_after - (time.monotonic() - self.started)
+        if left <= 0 or not workers.acquire(timeout=left):
+            log.warning(
+                "game %s turn %d: no worker free %.0f ms after the request came; "
+                "playing random-safe",
+                move.game_id,
+                move.board.turn,
+                (time.monotonic() - self.started) * 1000,
+            )
+            return random_safe(move.board, move.you, move.seed)
         try:
-            return decide(loaded.policy, move.board, move.you, move.seed)
-        except Exception:
-            log.exception("policy of config %s failed; playing random-safe", loaded.hash[:12])
-            return decide(RandomSafe(), move.board, move.you, move.seed)
+            loaded = self.server.live.current
+            try:
+                return decide(loaded.policy, move.board, move.you, move.seed)
+            except Exception:
+                log.exception("policy of config %s failed; playing random-safe", loaded.hash[:12])
+                return decide(RandomSafe(), move.board, move.you, move.seed)
+        finally:
+            workers.release()
 
     def admin_reload(self) -> tuple[int, Mapping[str, Any]]:
         client = self.client_address[0]
@@ -425,11 +366,30 @@ def make_server(
     reload_interval: float = RELOAD_INTERVAL_S,
     make: PolicyFactory = make_policy,
     max_body: int = MAX_BODY_BYTES,
+    workers: int = WORKERS,
+    late_after: float = LATE_AFTER_S,
+    request_timeout: float = REQUEST_TIMEOUT_S,
+    idle_timeout: float = IDLE_TIMEOUT_S,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> SnakeServer:
     """A bound server (port 0: any free port) for ``config_path``; ``ConfigError`` if the
-    config does not load, ``OSError`` if the address cannot be bound. Run ``serve_forever``."""
+    config does not load, ``OSError`` if the address cannot be bound. Run ``serve_forever``.
+
+    ``workers`` moves are computed at once, and a /move that waited ``late_after`` s for one
+    is answered by random-safe; a request must arrive whole within ``request_timeout`` s of
+    its first byte; a kept-alive connection may idle ``idle_timeout`` s; at most
+    ``max_connections`` are open (see ``server_http``)."""
     live = LiveConfig(config_path, make=make, reload_interval=reload_interval)
-    return SnakeServer((host, port), live, max_body=max_body)
+    return SnakeServer(
+        (host, port),
+        live,
+        max_body=max_body,
+        workers=workers,
+        late_after=late_after,
+        request_timeout=request_timeout,
+        idle_timeout=idle_timeout,
+        max_connections=max_connections,
+    )
 
 
 def run(server: SnakeServer, torch_threads: int = 1) -> None:

@@ -12,6 +12,7 @@ import pytest
 from boardkit import board, snake
 
 from snaketrain.rules.api import (
+    MAX_SNAKES,
     BoardError,
     board_from_api,
     board_to_api,
@@ -47,6 +48,11 @@ def valid() -> dict[str, Any]:
             },
         ],
     }
+
+
+def snake_api(sid: str, x: int, y: int) -> dict[str, Any]:
+    """A one-segment API snake."""
+    return {"id": sid, "health": 50, "body": [{"x": x, "y": y}]}
 
 
 Edit = Callable[[dict[str, Any]], None]
@@ -128,6 +134,22 @@ BAD: list[tuple[str, Edit, str]] = [
     ("height negative", setter("height", -1), r"board\.height: -1 is outside 1\.\.25"),
     ("health 101", setter("snakes[0].health", 101), r"board\.snakes\[0\]\.health: 101 .*0\.\.100"),
     ("health -1", setter("snakes[1].health", -1), r"board\.snakes\[1\]\.health"),
+    # counts: snakes (the standard map's maximum), food (one per cell), body segments
+    (
+        "17 snakes",
+        setter("snakes", [snake_api(f"s{i}", i % 11, i // 11) for i in range(17)]),
+        r"^board\.snakes: 17 snakes; at most 16 \(the standard map's maximum\)$",
+    ),
+    (
+        "more food than cells",
+        setter("food", [{"x": 0, "y": 0}] * 122),
+        r"^board\.food: 122 points; at most 121, one per cell of the 11x11 board$",
+    ),
+    (
+        "body longer than the board",
+        setter("snakes[0].body", [{"x": 0, "y": 0}] * 124),
+        r"^board\.snakes\[0\]\.body: 124 segments cannot fit on a 11x11 board$",
+    ),
     # head and length must agree with the body
     ("head not body[0]", setter("snakes[0].head", {"x": 1, "y": 0}), r"snakes\[0\]\.head: .*body"),
     ("length mismatch", setter("snakes[1].length", 4), r"board\.snakes\[1\]\.length: 4 but"),
@@ -140,6 +162,14 @@ def test_bad_boards_name_the_field(edit: Edit, message: str) -> None:
     edit(obj)
     with pytest.raises(BoardError, match=message):
         board_from_api(obj)
+
+
+def test_16_snakes_and_a_full_board_of_food_are_accepted() -> None:
+    obj = valid()
+    obj["snakes"] = [snake_api(f"s{i}", i % 11, i // 11) for i in range(MAX_SNAKES)]
+    obj["food"] = [{"x": x, "y": y} for x in range(11) for y in range(11)]
+    b = board_from_api(obj)
+    assert len(b.snakes) == MAX_SNAKES == 16 and len(b.food) == 121
 
 
 def test_the_board_itself_must_be_an_object() -> None:

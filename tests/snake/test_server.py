@@ -29,6 +29,7 @@ from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.policy import decide
 from snaketrain.snake.random_safe import safe_moves
 from snaketrain.snake.server import (
+    MAX_BODY_BYTES,
     LiveConfig,
     SnakeHandler,
     SnakeServer,
@@ -238,7 +239,26 @@ def _bad_requests() -> list[tuple[str, bytes, str]]:
         ("health too high", edit("board.snakes.0.health", 101), "board.snakes[0].health"),
         ("duplicate ids", edit("board.snakes.1", dup), "duplicate snake id 'you'"),
         ("unknown you", edit("you.id", "ghost"), "you.id: 'ghost' is not a snake on the board"),
+        (
+            "17 snakes",
+            edit("board.snakes", [_lone_snake(i) for i in range(17)]),
+            "board.snakes: 17 snakes; at most 16",
+        ),
+        (
+            "lone surrogate in game.id",
+            json.dumps(good).replace('"id": "game-1"', r'"id": "\ud800"').encode(),
+            r"game.id: lone surrogate \ud800",
+        ),
+        (
+            "lone surrogate in a name",
+            json.dumps(good).replace('"name": "them"', r'"name": "th\udfffem"', 1).encode(),
+            r"board.snakes[1].name: lone surrogate \udfff",
+        ),
     ]
+
+
+def _lone_snake(i: int) -> dict[str, Any]:
+    return {"id": f"s{i}", "health": 1, "body": [{"x": i % 11, "y": i // 11}]}
 
 
 @pytest.mark.parametrize(
@@ -257,6 +277,129 @@ def test_a_bad_request_is_a_400_with_the_reason_and_the_server_serves_on(
         {"move": "up", "shout": ""},
     )
     assert client.reused
+
+
+def test_a_board_of_20000_snakes_is_refused_before_it_is_read(client: Client) -> None:
+    # Under the 1 MiB body limit; it once took 18 s and 480 MB to answer.
+    request = cornered_request()
+    request["board"]["snakes"] = [
+        {"id": f"{i}", "health": 1, "body": [{"x": 0, "y": 0}]} for i in range(20_000)
+    ]
+    body = json.dumps(request, separators=(",", ":")).encode()
+    assert len(body) < MAX_BODY_BYTES
+    status, answer, _ = client.send("POST", "/move", body)
+    assert status == 400
+    assert answer["error"] == "board.snakes: 20000 snakes; at most 16 (the standard map's maximum)"
+    assert client.send("POST", "/move", cornered_request())[1]["move"] == "up"
+
+
+def test_50_simultaneous_connections_each_get_their_move(server: SnakeServer) -> None:
+    requests = [start_request(f"g-{i}", seed=i) for i in range(50)]
+    answers: list[Any] = [None] * 50
+    barrier = threading.Barrier(50)
+
+    def play(i: int) -> None:
+        c = Client(server)  # its own connection, opened with all the others
+        barrier.wait()
+        answers[i] = c.send("POST", "/move", requests[i])[:2]
+        c.close()
+
+    threads = [threading.Thread(target=play, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for request, (status, answer) in zip(requests, answers, strict=True):
+        assert status == 200
+        assert answer["move"] in safe_moves(board_from_api(request["board"]), "you")
+
+
+class _Overlap:
+    """The tuned policy, counting how many calls run at once."""
+
+    name = "overlap"
+    lock = threading.Lock()
+    running = 0
+    most = 0
+
+    def __init__(self, config: Config) -> None:
+        self.inner = make_policy(config)
+
+    def __call__(self, state: Any, mask: Any) -> Any:
+        cls = type(self)
+        with cls.lock:
+            cls.running += 1
+            cls.most = max(cls.most, cls.running)
+        try:
+            time.sleep(0.05)  # long enough for the other requests to pile up
+            return self.inner(state, mask)
+        finally:
+            with cls.lock:
+                cls.running -= 1
+
+
+def test_at_most_workers_moves_are_computed_at_once(config_path: Path) -> None:
+    srv = make_server(config_path, port=0, make=_Overlap, workers=2, late_after=60.0)
+    start(srv)
+    results: list[Any] = []
+
+    def play() -> None:
+        c = Client(srv)
+        results.append(c.send("POST", "/move", cornered_request())[:2])
+        c.close()
+
+    threads = [threading.Thread(target=play) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [(200, {"move": "up", "shout": ""})] * 6  # the others waited their turn
+    assert _Overlap.most == 2
+    srv.shutdown()
+    srv.server_close()
+
+
+class _Slow:
+    """The tuned policy, half a second per move, counting its calls."""
+
+    name = "slow"
+    calls = 0
+
+    def __init__(self, config: Config) -> None:
+        self.inner = make_policy(config)
+
+    def __call__(self, state: Any, mask: Any) -> Any:
+        type(self).calls += 1
+        time.sleep(0.5)
+        return self.inner(state, mask)
+
+
+def test_a_move_that_waited_too_long_for_a_worker_is_random_safe_and_logged(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    srv = make_server(config_path, port=0, make=_Slow, workers=1, late_after=0.2)
+    start(srv)
+    requests = [start_request(f"late-{i}", seed=i) for i in range(3)]
+    answers: list[Any] = [None] * 3
+
+    def play(i: int) -> None:
+        c = Client(srv)
+        answers[i] = c.send("POST", "/move", requests[i])[:2]
+        c.close()
+
+    threads = [threading.Thread(target=play, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _Slow.calls <= 1  # the first took the worker; the others waited 0.5 s or more
+    for request, (status, answer) in zip(requests, answers, strict=True):
+        assert status == 200
+        assert answer["move"] in safe_moves(board_from_api(request["board"]), "you")
+    late = [r.getMessage() for r in caplog.records if "playing random-safe" in r.getMessage()]
+    assert len(late) >= 2 and all("no worker free" in m for m in late)
+    srv.shutdown()
+    srv.server_close()
 
 
 def test_a_bad_start_is_a_400_too(client: Client) -> None:
