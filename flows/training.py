@@ -1,6 +1,6 @@
 """The training DAG: one iteration (begin -> advise (SPSA / CMA-ES: tune) -> perturb -> build
--> benchmark -> select -> commit -> record) and the loop that runs iterations back to back. Flows call tasks
-only; every value between them is a plain object Prefect persists (see ``tasks/``)."""
+-> benchmark -> select -> commit -> record) and the loop that runs iterations back to back.
+Flows call tasks only; every value between them is a plain object Prefect persists."""
 
 from __future__ import annotations
 
