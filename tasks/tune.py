@@ -22,6 +22,7 @@ from snaketrain.snake.space import Config
 from snaketrain.training import tune as tuning
 from snaketrain.tuning.advisor import Proposal
 from snaketrain.tuning.spsa import SpsaState
+from snaketrain.tuning.spsa_settings import describe
 from tasks.benchmark import match_setup
 
 
@@ -89,6 +90,8 @@ def tune(begin: training.IterationStart, settings: Any, results_dir: str) -> lis
         progress=0.0, key="tuning-progress", description=f"{settings.advisor} steps done"
     )
     incumbent = None if isinstance(state, SpsaState) else begin.best
+    if isinstance(state, SpsaState) and state.k == 0:  # a new run: show what it tunes
+        logger.info("SPSA settings:\n%s", describe(state.settings, state.base))
     for step in range(steps):
         state = tune_step(state, setup, processes, results_dir, incumbent)
         save_tuner(results_dir, state)
