@@ -13,10 +13,10 @@ import torch
 
 from snaketrain.rules.batched import BatchState
 
+from .config import Config
 from .features import RowView, cell_xy, flood_rows, move_rows, node_areas
 from .lookahead import NEG, search
 from .random_safe import random_safe_batched
-from .space import Config
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,11 @@ import torch
 from snaketrain.rules.api import BoardError, board_from_api
 from snaketrain.rules.types import Board
 
+from .config import Config, ConfigError, config_hash
+from .configfile import load_config
 from .heuristic import HeuristicPolicy
 from .policy import BatchedPolicy, decide
 from .random_safe import RandomSafe
-from .space import Config, ConfigError, config_hash, load_config
 
 log = logging.getLogger(__name__)
 
