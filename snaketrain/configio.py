@@ -8,7 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from snaketrain.snake.space import Config, dump_config
+from snaketrain.snake.config import Config
+from snaketrain.snake.configfile import dump_config
 
 
 def fsync_dir(directory: Path) -> None:

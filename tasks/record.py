@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from snaketrain import training
 from snaketrain.arena.result import Verdict
-from snaketrain.gitops import format_value
+from snaketrain.snake.config import format_value
 from snaketrain.trainlog import TrainingLog, stagnation_warning, utc_timestamp
 from snaketrain.tuning.advisor import Proposal
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_readme_parameter_table_is_generated_from_the_space() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "snaketrain.snake.space", "--markdown"],
+        [sys.executable, str(ROOT / "scripts" / "param_table.py"), "--markdown"],
         check=True,
         capture_output=True,
         text=True,

@@ -7,21 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
+from snaketrain.snake.config import format_value
 from snaketrain.trainlog import utc_timestamp
 from snaketrain.tuning.advisor import Change
 
 TITLE_PREFIX = "Automated training improvement"
-
-
-def format_value(value: object) -> str:
-    """A config value as config.yaml writes it: ``true``, ``12.5``, ``worst``."""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return np.format_float_positional(value, unique=True, trim="0")
-    return str(value)
 
 
 def as_changes(changes: Iterable[Sequence[Any] | Mapping[str, Any]]) -> tuple[Change, ...]:

@@ -16,11 +16,11 @@ import torch
 
 from snaketrain.rules.batched import BatchState
 
+from .config import Config
 from .features import RowView, cell_xy, flood_rows, move_rows, node_areas
 from .lookahead import NEG, search
 from .policy import Member
 from .random_safe import random_safe_batched
-from .space import Config
 from .survival import move_survival
 from .weights import Weights, WeightTable, any_true, choice, column, per_row
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from snaketrain.rules.game import ScalarPolicy
 
+from .configfile import load_config
 from .heuristic import HeuristicPolicy
 from .opponents import GreedyFood, HungryHunter, SpaceAware
 from .policy import BatchedPolicy, as_scalar
 from .random_safe import RandomSafe, random_safe
-from .space import load_config
 
 BASELINE_FILE = Path(__file__).with_name("baseline.yaml")
 """The frozen weights of ``baseline``, the reference that win rates are quoted against."""

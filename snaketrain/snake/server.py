@@ -39,6 +39,8 @@ import torch
 from snaketrain.rules.api import BoardError, board_from_api
 from snaketrain.rules.types import Board
 
+from .config import Config, ConfigError, config_hash
+from .configfile import load_config
 from .heuristic import HeuristicPolicy
 from .policy import BatchedPolicy, decide
 from .random_safe import RandomSafe, random_safe
@@ -52,7 +54,6 @@ from .server_http import (
     RequestError,
     parse_json_object,
 )
-from .space import Config, ConfigError, config_hash, load_config
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .space import SPACE, Config
+from .config import Config
+from .params import SPACE
 
 Value = float | torch.Tensor
 """A key's value: a float for every row, or an ``[N]`` float64 tensor, one per row."""
