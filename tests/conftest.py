@@ -35,3 +35,14 @@ def repo(tmp_path: Path) -> Path:
     git(path, "add", "config.yaml")
     git(path, "commit", "-qm", "initial config")
     return path
+
+
+@pytest.fixture
+def prefect_storage(prefect_api: None, tmp_path: Path) -> Iterator[Path]:
+    """The harness with this test's own result storage (as the trainer keeps one per results
+    folder): nothing another test, or an earlier session, persisted is taken from the cache."""
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+
+    path = tmp_path / "prefect-results"
+    with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: path}):
+        yield path
