@@ -16,10 +16,17 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A throwaway API whose persisted results live in a temporary folder, never in the
+    user's ~/.prefect/storage (a cache shared across test sessions would hide work)."""
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    storage = tmp_path_factory.mktemp("prefect-storage")
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings({PREFECT_LOCAL_STORAGE_PATH: str(storage)}),
+    ):
         yield
 
 
@@ -35,3 +42,14 @@ def repo(tmp_path: Path) -> Path:
     git(path, "add", "config.yaml")
     git(path, "commit", "-qm", "initial config")
     return path
+
+
+@pytest.fixture
+def prefect_storage(prefect_api: None, tmp_path: Path) -> Iterator[Path]:
+    """The harness with this test's own result storage (as the trainer keeps one per results
+    folder): nothing another test, or an earlier session, persisted is taken from the cache."""
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+
+    path = tmp_path / "prefect-results"
+    with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: path}):
+        yield path

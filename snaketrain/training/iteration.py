@@ -103,11 +103,14 @@ def propose(begin: IterationStart, k: int, stagnation_limit: int) -> list[Propos
 def check_proposals(best: Config, proposals: Sequence[Proposal]) -> list[Proposal]:
     """The candidates of an iteration: every proposal valid (a ``Config`` is valid by
     construction), different from the best, and with its changes exactly the difference
-    from the best (recomputed from the configs, so the log and the commit show the truth)."""
-    out = []
+    from the best (recomputed from the configs, so the log and the commit show the truth).
+    A proposal that repeats an earlier one is dropped: it would play the same games twice."""
+    out: list[Proposal] = []
     for i, p in enumerate(proposals):
         if p.config == best:
             raise ValueError(f"proposal {i} ({p.reason}) does not change the config")
+        if any(q.config == p.config for q in out):
+            continue
         out.append(Proposal.between(best, p.config, p.advisor, p.reason, p.tuning_games))
     return out
 

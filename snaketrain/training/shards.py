@@ -16,20 +16,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from snaketrain import __version__
 from snaketrain.arena.pairs import MatchSetup, play_pairs, shard_pairs
 from snaketrain.arena.result import MatchResult
 from snaketrain.rules.types import Settings
 from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.policy import BatchedPolicy
-from snaketrain.snake.registry import batched_policy
+from snaketrain.snake.registry import UnknownSnakeError, batched_policy
 from snaketrain.snake.space import Config, config_hash, load_config
 
 BENCHMARK_RUNS = "benchmark_runs.jsonl"
 
 
 def digest(*parts: Any) -> str:
-    """A short stable hash of JSON-able parts (for cache keys)."""
-    text = json.dumps(parts, sort_keys=True, default=str)
+    """A short stable hash of JSON-able parts (for cache keys), salted with snaketrain's
+    version: a results folder resumed after an upgrade replays nothing the old code played."""
+    text = json.dumps([__version__, *parts], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -56,6 +58,8 @@ class SnakeRef:
     def resolve(ref: str) -> SnakeRef:
         """A built-in name, or a config file (read once, here)."""
         if ref.endswith((".yaml", ".yml")):
+            if not Path(ref).is_file():
+                raise UnknownSnakeError(f"no config file {ref!r} (for a snake given by its config)")
             return SnakeRef.of_config(load_config(ref), label=ref, path=ref)
         batched_policy(ref)  # UnknownSnakeError names the built-ins
         return SnakeRef.builtin(ref)
