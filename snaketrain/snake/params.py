@@ -30,7 +30,8 @@ FLOAT_DECIMALS = 4
 
 CONVENTIONS = """\
 - A move's score is the sum of its bonuses minus its penalties (every weight is >= 0); the
-  best-scoring move that does not die at once is played.
+  best-scoring move is played among the moves that survive every enemy reply this turn
+  (none: among those that may survive a head-to-head; none: any).
 - *After the move*: our snake has advanced into the target cell (the *new head*), its tail
   freed unless it eats; enemies stay where they stand.
 - *Reachable area*: the cells reachable from a head by 4-neighbour steps through cells that no
