@@ -10,11 +10,13 @@ Add a snake by adding one entry to ``BATCHED_POLICIES``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
 from snaketrain.rules.game import ScalarPolicy
 
+from .config import Config
 from .configfile import load_config
 from .heuristic import HeuristicPolicy
 from .opponents import GreedyFood, HungryHunter, SpaceAware
@@ -27,12 +29,18 @@ BASELINE_FILE = Path(__file__).with_name("baseline.yaml")
 LADDER: tuple[str, ...] = ("random-safe", "greedy-food", "hungry-hunter", "space-aware", "baseline")
 """The built-in opponents, weakest first."""
 
+@functools.cache
+def baseline_config() -> Config:
+    """``baseline.yaml``, read once per process (a packaged file that never changes)."""
+    return load_config(BASELINE_FILE)
+
+
 BATCHED_POLICIES: dict[str, Callable[[], BatchedPolicy]] = {
     "random-safe": RandomSafe,
     "greedy-food": GreedyFood,
     "hungry-hunter": HungryHunter,
     "space-aware": SpaceAware,
-    "baseline": lambda: HeuristicPolicy(load_config(BASELINE_FILE), name="baseline"),
+    "baseline": lambda: HeuristicPolicy(baseline_config(), name="baseline"),
 }
 
 SCALAR_POLICIES: dict[str, ScalarPolicy] = {
