@@ -26,7 +26,17 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 
     The file keeps the permissions of the file it replaces (new files: 0o666 minus the
     umask, as ``open`` would create them). No temp file is left behind, also on errors.
+    UTF-8, line ends as given.
     """
+    _write_atomic(path, text)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` (e.g. a PNG) to ``path`` as :func:`write_text_atomic` writes text."""
+    _write_atomic(path, data)
+
+
+def _write_atomic(path: str | Path, data: str | bytes) -> None:
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
@@ -37,8 +47,11 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        binary = isinstance(data, bytes)
+        with (
+            os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        ) as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)

@@ -4,21 +4,33 @@ No Prefect needed: the report comes from ``training_log.jsonl`` (see ``trainlog`
 pending file of ``gitops`` and the repository's history of ``config.yaml``. A damaged log is
 repaired as the trainer would (under the log's lock, so safe beside a running trainer) and
 the report says so; an unreadable pending file is reported and left for the trainer to set
-aside.
+aside. With SPSA or CMA-ES, ``tuner.json`` adds the tuner's line, the verification history of
+the tuned configs and a second figure, θ per tuned key over the steps (an unreadable
+``tuner.json`` is one warning; the rest is shown).
 """
 
 from __future__ import annotations
 
-import contextlib
+import io
+import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from snaketrain.arena.stats import wilson_interval
+from snaketrain.configio import write_bytes_atomic
 from snaketrain.gitops import PENDING_NAME, PendingCommits, PendingFileError, open_repo
+from snaketrain.training.trajectory import (
+    MOST_MOVED,
+    Trajectory,
+    most_moved,
+    moves,
+    progress_text,
+    trajectory,
+    tuner_line,
+)
+from snaketrain.training.tune import TUNER_FILE
 from snaketrain.trainlog import (
     DEFAULT_STAGNATION_LIMIT,
     LOG_NAME,
@@ -27,11 +39,14 @@ from snaketrain.trainlog import (
     iterations_since_improvement,
     stagnation_warning,
 )
+from snaketrain.tuning.cma import CmaState
+from snaketrain.tuning.spsa import SpsaState
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 RECENT = 10
+TUNED = ("spsa", "cmaes")
 
 
 def _pct(x: float) -> str:
@@ -84,6 +99,63 @@ def recent_table(entries: Sequence[LogEntry], n: int = RECENT) -> str:
     return "\n".join(rows)
 
 
+def verification_table(entries: Sequence[LogEntry], n: int = RECENT) -> str:
+    """The last ``n`` iterations that verified a tuned config (advisor ``spsa`` or ``cmaes``),
+    one line each, newest last: the games tuning spent on it, the verifying games, the
+    verdict and the Elo against the incumbent with its interval's half-width."""
+    header = (
+        f"{'iter':>6}  {'advisor':<8}  {'tuning games':>12}  {'games':>6}  {'result':<12}  "
+        f"{'elo':>7}  {'± ci':>6}"
+    )
+    rows = [header]
+    for e in [e for e in entries if e.advisor in TUNED][-n:]:
+        half = (e.elo_ci[1] - e.elo_ci[0]) / 2.0
+        rows.append(
+            f"{e.iteration:>6}  {e.advisor:<8}  {e.tuning_games:>12}  {e.games:>6}  "
+            f"{result_label(e):<12}  {_signed(e.elo):>7}  "
+            f"{'-' if math.isnan(half) else f'{half:.1f}':>6}"
+        )
+    return "\n".join(rows)
+
+
+def read_trajectory(results_dir: str | Path) -> Trajectory | None:
+    """θ over the run in ``results_dir``'s ``tuner.json``; None without one. ValueError (one
+    line naming the file) for a file that is not a tuner state, OSError if unreadable."""
+    path = Path(results_dir) / TUNER_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("advisor") not in TUNED:
+            raise ValueError(f"expected an object with advisor {' or '.join(TUNED)}")
+        text = json.dumps(data["state"])
+        state = SpsaState.from_json(text) if data["advisor"] == "spsa" else CmaState.from_json(text)
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError is a ValueError
+        why = f"no key {e}" if isinstance(e, KeyError) else str(e).splitlines()[0]
+        raise ValueError(f"{path}: not a tuner state ({why})") from None
+    return trajectory(state)
+
+
+def _tuning_lines(results_dir: Path, entries: Sequence[LogEntry]) -> list[str]:
+    try:
+        t = read_trajectory(results_dir)
+        lines = [] if t is None else ["", tuner_line(t)]
+    except (ValueError, OSError) as e:
+        lines = ["", f"WARNING: {e}; the tuner is not shown"]
+    tuned = [e for e in entries if e.advisor in TUNED]
+    if tuned:
+        shown = min(RECENT, len(tuned))
+        lines += [
+            "",
+            f"verification of the tuned configs (last {shown} of {len(tuned)}, "
+            f"{sum(e.accepted for e in tuned)} accepted):",
+            verification_table(tuned),
+        ]
+    elif lines:
+        lines.append("verification: no tuned config verified yet")
+    return lines
+
+
 def _git_lines(repo_path: str | Path, results_dir: Path) -> list[str]:
     lines: list[str] = []
     repo = open_repo(repo_path)
@@ -124,7 +196,8 @@ def status_report(
     entries = log.entries()
     if not entries:
         empty = f"no iterations logged yet in {results_dir / LOG_NAME}"
-        return "\n".join([*repaired, empty, *_git_lines(repo_path, results_dir)]) + "\n"
+        lines = [*repaired, empty, *_git_lines(repo_path, results_dir)]
+        return "\n".join([*lines, *_tuning_lines(results_dir, entries)]) + "\n"
     last = entries[-1]
     accepted = [e for e in entries if e.accepted]
     since = iterations_since_improvement(entries)
@@ -155,7 +228,7 @@ def status_report(
         lines.append(f"WARNING: {warning}")
     lines += _git_lines(repo_path, results_dir)
     lines += ["", f"last {min(RECENT, len(entries))} iterations:", recent_table(entries)]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *_tuning_lines(results_dir, entries)]) + "\n"
 
 
 def strength_figure(entries: Sequence[LogEntry]) -> Figure:
@@ -248,18 +321,80 @@ def strength_figure(entries: Sequence[LogEntry]) -> Figure:
     return fig
 
 
-def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
-    """:func:`strength_figure` as a PNG, written atomically; returns its path."""
-    fig = strength_figure(entries)
+def tuning_figure(t: Trajectory, labelled: int = MOST_MOVED) -> Figure:
+    """The figure of θ over a tuning run: one line per tuned key, its normalised coordinate
+    (share of the range) after each step, step 0 the start. The ``labelled`` keys that moved
+    most are drawn bold and named at their line's end; the legend lists every key with its
+    move, the largest first. Colours and dashes follow the keys' order, so a key keeps its
+    look from one plot to the next."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(13, 7), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    palette = [f"C{i}" for i in range(10)]
+    dashes = ["-", "--", ":", "-."]
+    steps = list(range(t.steps + 1))
+    bold = {m.key for m in most_moved(t, labelled)}
+    ends: list[tuple[float, str, str]] = []
+    for m in moves(t):
+        i = t.keys.index(m.key)
+        colour, dash = palette[i % 10], dashes[(i // 10) % len(dashes)]
+        ys = [row[i] for row in t.theta]
+        ax.plot(
+            steps,
+            ys,
+            color=colour,
+            linestyle=dash,
+            linewidth=2.2 if m.key in bold else 1.0,
+            alpha=1.0 if m.key in bold else 0.55,
+            zorder=3 if m.key in bold else 2,
+            label=f"{m.key} ({100 * m.share:+.2f}%)",
+        )
+        if m.key in bold:
+            ends.append((ys[-1], m.key, colour))
+    ax.set_xlim(0, max(t.steps, 1) * 1.35)  # room for the names at the lines' ends
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    low, high = ax.get_ylim()
+    gap, y_prev = 0.04 * (high - low), -math.inf
+    for y, key, colour in sorted(ends):  # names at least ``gap`` apart, in the lines' order
+        y_prev = max(y, y_prev + gap)
+        ax.annotate(
+            key, (t.steps, y), xytext=(max(t.steps, 1) * 1.02, y_prev), color=colour,
+            fontsize="small", va="center", arrowprops={"arrowstyle": "-", "color": colour,
+                                                       "alpha": 0.5},
+        )  # fmt: skip
+    ax.set_ylim(low, max(high, y_prev + gap))
+    ax.set_xlabel("SPSA step (batch)" if t.advisor == "spsa" else "CMA-ES generation")
+    ax.set_ylabel("θ: share of each key's range (log scale keys in log units)")
+    ax.grid(alpha=0.3)
+    fig.legend(
+        loc="outside right upper",
+        fontsize="small",
+        ncols=1 + (len(t.keys) - 1) // 30,
+        title="key (move, share of range)",
+        title_fontsize="small",
+    )
+    fig.suptitle(f"snaketrain: {t.advisor} θ per tuned key, {progress_text(t)}")
+    return fig
+
+
+def _write_png(fig: Figure, png_path: str | Path) -> Path:
     png_path = Path(png_path)
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".png", dir=png_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png")
-        os.replace(tmp, png_path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    data = io.BytesIO()
+    fig.savefig(data, format="png")
+    write_bytes_atomic(png_path, data.getvalue())
     return png_path
+
+
+def plot_strength(entries: Sequence[LogEntry], png_path: str | Path) -> Path:
+    """:func:`strength_figure` as a PNG, written atomically; returns its path."""
+    return _write_png(strength_figure(entries), png_path)
+
+
+def plot_tuning(t: Trajectory, png_path: str | Path) -> Path:
+    """:func:`tuning_figure` as a PNG, written atomically; returns its path."""
+    return _write_png(tuning_figure(t), png_path)

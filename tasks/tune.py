@@ -4,7 +4,8 @@ Each step is a task cached by the tuner state it starts from, so a crashed itera
 its finished batches from the cache and goes on with exactly the θ an uninterrupted run has;
 the state after each step is also written to ``<results>/tuner.json`` (what ``status`` and
 the next iteration read). The tuner an iteration starts from is fixed once per iteration
-(``load-tuner``, cached by iteration like ``begin``).
+(``load-tuner``, cached by iteration like ``begin``). After the steps, ``tuning-report``
+publishes θ per tuned key (start, now, change) as the markdown artifact ``tuning``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 
 from snaketrain import training
 from snaketrain.arena.pairs import MatchSetup
 from snaketrain.snake.space import Config
 from snaketrain.training import tune as tuning
+from snaketrain.training.trajectory import progress_text, theta_markdown, trajectory
 from snaketrain.tuning.advisor import Proposal
 from snaketrain.tuning.spsa import SpsaState
 from snaketrain.tuning.spsa_settings import describe
@@ -72,6 +78,16 @@ def save_tuner(results_dir: str, state: tuning.Tuner) -> None:
     tuning.save_tuner(results_dir, state)
 
 
+@task(name="tuning-report", cache_policy=NO_CACHE)
+def tuning_report(state: tuning.Tuner) -> None:
+    """The θ table of ``state`` (every tuned key: start, now, change) as the ``tuning``
+    markdown artifact."""
+    t = trajectory(state)
+    create_markdown_artifact(
+        theta_markdown(t), key="tuning", description=f"{t.advisor} θ, {progress_text(t)}"
+    )
+
+
 @task(name="tuned-proposal", cache_policy=NO_CACHE)
 def tuned_proposal(state: tuning.Tuner, best: Config, games: int) -> list[Proposal]:
     return tuning.tuned_proposal(state, best, games)
@@ -96,6 +112,7 @@ def tune(begin: training.IterationStart, settings: Any, results_dir: str) -> lis
         state = tune_step(state, setup, processes, results_dir, incumbent)
         save_tuner(results_dir, state)
         update_progress_artifact(progress, 100.0 * (step + 1) / steps)
+    tuning_report(state)
     games = 2 * steps * per_step
     logger.info("%s: %d steps, %d tuning games", settings.advisor, steps, games)
     return tuned_proposal(state, begin.best, games)

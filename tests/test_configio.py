@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from snaketrain import configio
-from snaketrain.configio import fsync_dir, write_config_atomic, write_text_atomic
+from snaketrain.configio import (
+    fsync_dir,
+    write_bytes_atomic,
+    write_config_atomic,
+    write_text_atomic,
+)
 from snaketrain.snake.config import default_config
 from snaketrain.snake.configfile import dump_config, load_config
 
@@ -144,4 +149,14 @@ def test_write_config_atomic_round_trips_through_load_config(tmp_path: Path) -> 
     assert load_config(path) == config
     write_config_atomic(path, default_config())
     assert load_config(path) == default_config()
+    assert leftovers(tmp_path) == []
+
+
+def test_bytes_are_written_as_they_are_keeping_the_old_mode(tmp_path: Path) -> None:
+    path = tmp_path / "plot.png"
+    path.write_bytes(b"old")
+    path.chmod(0o600)
+    data = bytes(range(256)) + b"\r\n\n"
+    write_bytes_atomic(path, data)
+    assert path.read_bytes() == data and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert leftovers(tmp_path) == []

@@ -1,4 +1,5 @@
-"""``snaketrain status``: where training stands, and a plot of strength over iterations."""
+"""``snaketrain status``: where training stands, a plot of strength over iterations and, while
+SPSA or CMA-ES tunes, a plot of θ per tuned key over the steps."""
 
 from __future__ import annotations
 
@@ -18,11 +19,17 @@ def add_status_arguments(p: argparse.ArgumentParser) -> None:
         metavar="PNG",
         help="where to write the plot of strength over iterations (default DIR/status.png)",
     )
+    p.add_argument(
+        "--tuning-plot",
+        metavar="PNG",
+        help="where to write the plot of the tuned keys over the tuning steps, when the "
+        "results folder has a tuner.json (default DIR/tuning.png)",
+    )
     p.add_argument("--repo", metavar="PATH", default=".", help="the git repository (default .)")
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from snaketrain.status import plot_strength, status_report
+    from snaketrain.status import plot_strength, plot_tuning, read_trajectory, status_report
     from snaketrain.trainlog import LOG_NAME, TrainingLog, TrainingLogError
 
     try:
@@ -31,6 +38,13 @@ def run_status(args: argparse.Namespace) -> int:
         if entries:
             png = plot_strength(entries, args.plot or f"{args.results}/status.png")
             print(f"plot: {png}")
+        try:
+            tuned = read_trajectory(args.results)
+        except (ValueError, OSError):  # the report has warned
+            tuned = None
+        if tuned is not None:
+            png = plot_tuning(tuned, args.tuning_plot or f"{args.results}/tuning.png")
+            print(f"tuning plot: {png}")
     except (TrainingLogError, OSError) as err:
         print(f"snaketrain status: error: {err}", file=sys.stderr)
         return 1
