@@ -50,8 +50,8 @@ def test_a_line_is_the_documented_json_object(tmp_path: Path) -> None:
     assert list(json.loads(line)) == [
         "iteration", "timestamp", "changes", "win_rate", "best_win_rate", "improvement",
         "games", "elo", "elo_ci", "llr", "accepted", "advisor", "duration_s", "config_hash",
-        "best_ci",
-    ]  # fmt: skip
+        "best_ci", "tuning_games", "verdict",
+    ]  # fmt: skip (the last two since the tuning advisors: older lines without them still load)
     assert json.loads(line)["elo_ci"] == [12.0, 71.8]
     assert log.entries() == [entry(1, accepted=True)]
 
@@ -169,3 +169,14 @@ def test_a_failed_atomic_write_leaves_the_old_file_and_no_temp_file(tmp_path: Pa
     with pytest.raises(TypeError):
         write_text_atomic(path, 12345)  # type: ignore[arg-type]  # fails while writing
     assert path.read_text() == "old\n" and os.listdir(tmp_path) == ["config.yaml"]
+
+
+def test_an_older_line_without_the_tuning_fields_still_loads(tmp_path: Path) -> None:
+    log = TrainingLog(tmp_path / "training_log.jsonl")
+    log.append(entry(1, accepted=False))
+    old = json.loads((tmp_path / "training_log.jsonl").read_text())
+    for key in ("tuning_games", "verdict", "best_ci"):
+        old.pop(key)
+    (tmp_path / "training_log.jsonl").write_text(json.dumps(old) + "\n")
+    [back] = TrainingLog(tmp_path / "training_log.jsonl").entries()
+    assert (back.tuning_games, back.verdict, back.best_ci) == (0, None, None)
