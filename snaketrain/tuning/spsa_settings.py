@@ -14,10 +14,13 @@ Units are normalised (0..1 of the range, log units on a log scale). The defaults
 - ``c_end = 0.05``: a pair plays ``θ ± 5%`` of each range, 10% apart: far enough apart for
   heuristic weights to change a measurable share of games, near enough that the gradient is
   local. Integer steps below that are rounded probabilistically.
-- ``r_end = 0.004``: Fishtest's customary 0.002 for our score scale. A pair's score here is in
-  [-1, 1] (half of Fishtest's W - L over the pair's two games), so the same movement per pair
-  needs twice the rate. At the end one pair then moves θ by at most ``r_end * c_end`` = 0.02%
-  of a range; a run's noise stays well below ``c_end``.
+- ``r_end = 0.02``: one pair then moves θ by at most ``r_end * c_end`` = 0.1% of a range at
+  the end (about 2.4x that at the start). Sized from the drift a tuning run needs against
+  its noise: with a true mean pair score s̄ the drift over N pairs is about ``r c N s̄`` and
+  the noise ``r c 0.7 sqrt(N)``; over an iteration's 2,048 pairs and a modest s̄ = 0.05 that
+  is 0.10 of a range against 0.03 of noise. Fishtest's customary 0.002 (0.004 on our score
+  scale) moved θ by under 1% of a range in 1,024 pairs from a config 20% off
+  (``benchmarks/tuning.py``): far too slow for hours, fine for Fishtest's days.
 - 200 steps x 64 pairs (25,600 games): minutes on a GPU, and enough pairs for the gains to
   average the game noise; one batch is wide enough to fill a batched engine.
 
@@ -61,7 +64,7 @@ ALPHA = 0.602
 GAMMA = 0.101
 A_RATIO = 0.1
 DEFAULT_C_END = 0.05
-DEFAULT_R_END = 0.004
+DEFAULT_R_END = 0.02
 DEFAULT_STEPS = 200
 DEFAULT_PAIRS = 64
 MAX_C_END = 0.5

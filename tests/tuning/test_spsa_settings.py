@@ -125,7 +125,8 @@ def test_bad_tune_files_are_one_line_errors(text: str, message: str) -> None:
 def test_load_settings_reads_a_file_and_names_it_in_errors(tmp_path: Path) -> None:
     path = tmp_path / "tune.yaml"
     path.write_text("steps: 12\nkeys: [weights.space]\n", encoding="utf-8")
-    assert load_settings(path) == SpsaSettings(("weights.space",), (0.05,), (0.004,), steps=12)
+    expected = SpsaSettings(("weights.space",), (DEFAULT_C_END,), (DEFAULT_R_END,), steps=12)
+    assert load_settings(path) == expected
     with pytest.raises(TuneSettingsError, match=f"^{tmp_path / 'missing.yaml'}: cannot read"):
         load_settings(tmp_path / "missing.yaml")
 
