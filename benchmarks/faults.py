@@ -26,9 +26,10 @@ Then the same command runs again to completion. A trial is clean when
   a marker in their environment, so they are found wherever they were re-parented);
 - the run again exits 0, and then: log iterations 1, 2, 3, none twice; improvement commits ==
   accepted log entries, each commit's iteration and config.yaml hash == its entry's; no shard
-  key twice in benchmark_runs.jsonl; the verdicts of the run without a fault; no flow or task
-  run of the results folder RUNNING/PENDING in the Prefect database; neither "Error logging to
-  API" nor a traceback in its output; none of its processes left.
+  key twice in benchmark_runs.jsonl; the verdicts of the run without a fault; in the Prefect
+  database no flow run of the results folder RUNNING/PENDING and no task run of them
+  unfinished (AwaitingRetry included); neither "Error logging to API" nor a traceback in its
+  output; none of its processes left.
 
 Prints a line per trial as it goes, then a table and ``N trials, M clean``; exits 1 unless all
 are clean. Removes its scratch folders (``--keep`` keeps them) and every process it started.
@@ -384,14 +385,18 @@ def improvement_commits(repo: Path) -> list[tuple[int, str]]:
     return found
 
 
+UNFINISHED = "('RUNNING', 'PENDING', 'SCHEDULED', 'PAUSED', 'CANCELLING')"  # AwaitingRetry too
+
+
 def prefect_runs(ws: Workspace) -> tuple[int, int, int]:
-    """Flow runs and task runs of the results folder left RUNNING/PENDING; flow runs Crashed."""
+    """Flow runs of the results folder left RUNNING/PENDING, task runs of them left unfinished,
+    flow runs Crashed."""
     with contextlib.closing(sqlite3.connect(ws.home / "prefect.db")) as db:
         rows = db.execute("SELECT id, state_type, parameters FROM flow_run").fetchall()
         here = str(ws.results.resolve())
         mine = {i: s for i, s, p in rows if json.loads(p or "{}").get("results_dir") == here}
         marks = ",".join("?" * len(mine)) or "''"
-        query = "SELECT COUNT(*) FROM task_run WHERE state_type IN ('RUNNING', 'PENDING')"
+        query = f"SELECT COUNT(*) FROM task_run WHERE state_type IN {UNFINISHED}"
         tasks = db.execute(f"{query} AND flow_run_id IN ({marks})", list(mine)).fetchone()[0]
     flows = sum(s in ("RUNNING", "PENDING") for s in mine.values())
     return flows, tasks, sum(s == "CRASHED" for s in mine.values())
@@ -425,7 +430,7 @@ def finish(ws: Workspace, res: Result, marker: str) -> None:
     res.outcome = [(e["iteration"], e["accepted"], e["config_hash"], e["games"]) for e in log]
     flows, tasks, res.crashed = prefect_runs(ws)
     if flows or tasks:
-        res.problems.append(f"left RUNNING/PENDING: {flows} flow run(s), {tasks} task run(s)")
+        res.problems.append(f"left unfinished: {flows} flow run(s), {tasks} task run(s)")
     if wait_gone(marker, time.monotonic(), 2.0) is None:
         res.problems.append(f"alive after the run again: {describe(marked(marker))}")
 

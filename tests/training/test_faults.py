@@ -130,11 +130,12 @@ def flow_runs(home: Path, results: Path) -> dict[str, str]:
     return {i: s for i, s, p in rows if json.loads(p or "{}").get("results_dir") == str(results)}
 
 
-def open_task_runs(home: Path, flow_run_ids: list[str]) -> int:
+def unfinished_task_runs(home: Path, flow_run_ids: list[str]) -> int:
     marks = ",".join("?" * len(flow_run_ids))
     with contextlib.closing(sqlite3.connect(home / "prefect.db")) as db:
         query = (
-            "SELECT COUNT(*) FROM task_run WHERE state_type IN ('RUNNING', 'PENDING') "
+            "SELECT COUNT(*) FROM task_run WHERE state_type IN "
+            "('RUNNING', 'PENDING', 'SCHEDULED', 'PAUSED', 'CANCELLING') "
             f"AND flow_run_id IN ({marks})"
         )
         return db.execute(query, flow_run_ids).fetchone()[0]
@@ -178,7 +179,7 @@ def test_kill_9_mid_iteration_leaves_runs_the_next_start_marks_crashed(
     states = flow_runs(home, results)
     assert [states[i] for i in left] == ["CRASHED"] * len(left)
     assert not {"RUNNING", "PENDING"} & set(states.values()), states
-    assert open_task_runs(home, list(states)) == 0
+    assert unfinished_task_runs(home, list(states)) == 0
 
 
 @pytest.mark.slow
