@@ -63,22 +63,32 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
 
 
-def kill_children(grace_s: float = 0.5) -> None:
-    """Terminate every descendant process, then kill what is left after ``grace_s``."""
+def kill_children(grace_s: float = 0.5, rounds: int = 5) -> None:
+    """Terminate every descendant process, then kill what is left after ``grace_s``; again
+    for the processes started meanwhile, until none is left (at most ``rounds`` times).
+
+    The training flow still runs in its thread while this waits: a shard task that sees its
+    pool's workers die gets a new pool, whose workers would otherwise outlive the trainer
+    by the seconds they take to start and notice (the fault-injection runs found one alive
+    3 s after a SIGTERM)."""
     import psutil
 
-    try:
-        children = psutil.Process().children(recursive=True)
-    except psutil.Error:
-        return
-    for child in children:
-        with contextlib.suppress(psutil.Error):
-            child.terminate()
-    _gone, alive = psutil.wait_procs(children, timeout=grace_s)
-    for child in alive:
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-    psutil.wait_procs(alive, timeout=grace_s)
+    me = psutil.Process()
+    for _ in range(rounds):
+        try:
+            children = me.children(recursive=True)
+        except psutil.Error:
+            return
+        if not children:
+            return
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.terminate()
+        _gone, alive = psutil.wait_procs(children, timeout=grace_s)
+        for child in alive:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        psutil.wait_procs(alive, timeout=grace_s)
 
 
 def stop_now(_signum: int) -> None:

@@ -4,7 +4,8 @@ A trainer killed with SIGKILL cannot report its end, so its flow and task runs s
 in the Prefect database forever (and a concurrency limit could be held by a ghost). The next
 trainer on the same results folder holds that folder's lock, so no run of that folder can
 still be alive: every RUNNING or PENDING flow run whose ``results_dir`` parameter names the
-folder, and every unfinished task run of those, is set to Crashed.
+folder, and every unfinished task run of those (a task waiting for its retry, too: Scheduled
+as AwaitingRetry), is set to Crashed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def crash_stale_runs(results_dir: Path, keep: frozenset[str] = frozenset()) -> i
     from prefect.states import Crashed
 
     unfinished = [StateType.RUNNING, StateType.PENDING]
+    # a dead flow run's tasks never finish, whatever they were doing (AwaitingRetry: SCHEDULED)
+    tasks_unfinished = [*unfinished, StateType.SCHEDULED, StateType.PAUSED, StateType.CANCELLING]
     message = "left RUNNING by a snaketrain that was killed; marked by the next start"
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
@@ -47,7 +50,7 @@ def crash_stale_runs(results_dir: Path, keep: frozenset[str] = frozenset()) -> i
         tasks = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[r.id for r in stale])),
             task_run_filter=TaskRunFilter(
-                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=unfinished))
+                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=tasks_unfinished))
             ),
         )
         for task in tasks:
