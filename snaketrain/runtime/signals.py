@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import os
 import signal
 import sys
@@ -92,7 +93,10 @@ def kill_children(grace_s: float = 0.5, rounds: int = 5) -> None:
 
 
 def stop_now(_signum: int) -> None:
-    """The command's stop: children gone, one line, exit 0 (see the module docstring)."""
+    """The command's stop: children gone, one line, exit 0 (see the module docstring).
+    Logging is silenced first: the flow thread, still running, would otherwise log the
+    failures of the work whose processes are being killed (a BrokenProcessPool traceback)."""
+    logging.disable(logging.CRITICAL)
     kill_children()
     print(f"\n{STOPPED}", file=sys.stderr, flush=True)
     os._exit(0)
