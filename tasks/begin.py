@@ -24,12 +24,14 @@ def begin(
 ) -> training.IterationStart:
     """Read config.yaml and the log once. Cached by iteration: a crashed iteration that runs
     again starts from exactly these inputs (see ``snaketrain.training.iteration``)."""
-    entries = TrainingLog(Path(results_dir) / LOG_NAME).entries()
+    entries = TrainingLog(Path(results_dir) / LOG_NAME, repair=False).entries()
     return training.start(iteration, run_seed, load_config(config_path), entries)
 
 
 @task(name="plan-run", cache_policy=NO_CACHE)
 def plan_run(results_dir: str, max_iterations: int | None) -> training.RunPlan:
+    """Also where the log is repaired, once per run (a torn line is a crash's aftermath);
+    the steps of the run then read it without re-scanning it for damage."""
     last = TrainingLog(Path(results_dir) / LOG_NAME).last_iteration() or 0
     return training.plan_run(results_dir, last + 1, max_iterations)
 

@@ -30,7 +30,7 @@ def record(
     entry = training.log_entry(
         begin.iteration, utc_timestamp(), proposal, verdict, before, after, duration_s
     )
-    log = TrainingLog(log_path)
+    log = TrainingLog(log_path, repair=False)  # append repairs a torn last line itself
     written = log.append(entry)
     row = {k: v for k, v in asdict(entry).items() if k != "changes"}
     create_table_artifact(
@@ -72,4 +72,4 @@ def report(
 @task(name="next-iteration", cache_policy=NO_CACHE)
 def next_iteration(log_path: str) -> int:
     """The iteration after the last logged one (1 for a new log)."""
-    return (TrainingLog(log_path).last_iteration() or 0) + 1
+    return (TrainingLog(log_path, repair=False).last_iteration() or 0) + 1

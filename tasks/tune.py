@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 
 from snaketrain import training
 from snaketrain.arena.pairs import MatchSetup
-from snaketrain.snake.space import Config
+from snaketrain.snake.space import Config, config_hash
 from snaketrain.training import tune as tuning
 from snaketrain.training.trajectory import progress_text, theta_markdown, trajectory
 from snaketrain.tuning.advisor import Proposal
@@ -52,8 +52,8 @@ def load_tuner(
 def _step_key(_ctx: Any, p: dict[str, Any]) -> str:
     s: MatchSetup = p["setup"]
     how = (s.players, s.size, s.master_seed, s.max_turns, s.settings)
-    extra = training.digest(p["incumbent"]) if p.get("incumbent") is not None else ""
-    return "tune-step-" + training.digest(tuning.tuner_json(p["state"]), how, extra)
+    extra = config_hash(p["incumbent"]) if p.get("incumbent") is not None else ""
+    return "tune-step-" + training.digest(p["state"].to_json(), how, extra)
 
 
 @task(name="tune-step", persist_result=True, cache_key_fn=_step_key)

@@ -49,13 +49,14 @@ def plan_run(results_dir: str | Path, next_iteration: int, max_iterations: int |
     if old is not None and not old.finished and old.max_iterations == max_iterations:
         return old  # resumed; complete already when next_iteration > old.last (stopped late)
     plan = RunPlan(next_iteration, max_iterations)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps(asdict(plan)) + "\n")
+    _write(path, plan)
     return plan
 
 
 def finish_run(results_dir: str | Path, plan: RunPlan) -> None:
-    write_text_atomic(
-        Path(results_dir) / RUN_FILE,
-        json.dumps(asdict(RunPlan(plan.first, plan.max_iterations, True))) + "\n",
-    )
+    _write(Path(results_dir) / RUN_FILE, RunPlan(plan.first, plan.max_iterations, True))
+
+
+def _write(path: Path, plan: RunPlan) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(asdict(plan)) + "\n")
