@@ -54,6 +54,11 @@ class TrainingSettings(Block):
         description="run shard k on deployment k % n, e.g. benchmark/gpu-0 .. benchmark/gpu-7;"
         " empty: shards run in local processes",
     )
+    snake: str | None = Field(
+        default=None,
+        description="an external snake's snake.yaml: candidates built, started and played "
+        "over HTTP (advisor random)",
+    )
     device: Literal["cpu", "cuda"] = "cpu"
     size: Literal[7, 11, 19] = 11
     players: Literal[2, 4] = 2
@@ -69,6 +74,13 @@ class TrainingSettings(Block):
             )
         if self.games is not None and self.games % 2:
             raise ValueError(f"games must be even (pairs of games), got {self.games}")
+        if self.snake is not None and self.advisor != "random":
+            raise ValueError(
+                f"an external snake (snake {self.snake}) is tuned with advisor random; "
+                f"{self.advisor} tunes through in-process game pairs, not over HTTP yet"
+            )
+        if self.snake is not None and self.benchmark_deployments:
+            raise ValueError("an external snake's games run here; drop benchmark_deployments")
         if self.use_llm or self.use_neural_net:
             raise ValueError(
                 "the NN and LLM advisors are not available yet; "

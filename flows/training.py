@@ -17,7 +17,7 @@ from snaketrain.trainlog import LOG_NAME
 from tasks.advise import advise
 from tasks.begin import begin, finish_run, plan_run
 from tasks.benchmark import decide, measure
-from tasks.build import build
+from tasks.build import build, built_candidates, with_failed_builds
 from tasks.commit import commit, retry_pending
 from tasks.opponents import opponents
 from tasks.perturb import perturb
@@ -53,16 +53,22 @@ def training_iteration(
 
     start = begin(iteration, settings.seed, config_path, results_dir)
     refs = opponents(settings.opponents)
-    incumbent = build(start.best, results_dir, "incumbent")
+    incumbent = build(start.best, results_dir, "incumbent", settings.snake)
     before = measure_strength(incumbent, refs, settings, results_dir)
     advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
     if not advice:  # random perturbation, or a tuned config that rounds to the best one
         advice = advise(start, settings.parallel_configs, settings.stagnation_limit)
     proposals = perturb(start.best, advice)
-    candidates = [
-        f.result() for f in build.map([p.config for p in proposals], unmapped(results_dir))
-    ]
-    verdicts = decide(candidates, incumbent, start.seed, settings, results_dir)
+    built = build.map(
+        [p.config for p in proposals],
+        unmapped(results_dir),
+        unmapped(None),
+        unmapped(settings.snake),
+    )
+    candidates, failed = built_candidates(built, logger)
+    ok = [c for c in candidates if c is not None]
+    verdicts = decide(ok, incumbent, start.seed, settings, results_dir) if ok else []
+    verdicts = with_failed_builds(candidates, verdicts, failed, incumbent, start.seed, settings)
     winner, shown = select(verdicts)
     report(iteration, proposals, verdicts, winner)
 
@@ -81,6 +87,7 @@ def training_iteration(
             pending,
             target.push,
             target.remote,
+            settings.snake,
         )
         logger.info("commit: %s", outcome["message"])
     record(

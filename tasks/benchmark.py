@@ -44,7 +44,12 @@ def benchmark(
     """The trainer's flow logs each shard it saw played (not cached) in
     ``benchmark_runs.jsonl``; a remote worker, the only one that knows, logs it here."""
     t0 = time.perf_counter()
-    result = training.play_shard(spec, processes)
+    if spec.external:  # refereed over HTTP, its snakes started for the shard
+        from snaketrain.external.training import play_shard
+
+        result = play_shard(spec, results_dir)
+    else:
+        result = training.play_shard(spec, processes)
     if record_here:
         training.record_run(results_dir, spec.key, result.games, time.perf_counter() - t0)
     return result

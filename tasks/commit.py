@@ -27,16 +27,24 @@ def commit(
     pending_path: str,
     push: bool,
     remote: str | None,
+    snake: str | None = None,
 ) -> dict[str, Any]:
     """Idempotent: run again after a crash that came after the commit, config.yaml and HEAD
-    already hold the winner and nothing is committed twice."""
+    already hold the winner and nothing is committed twice. ``snake``: an external snake's
+    snake.yaml (its config file is written in its own format)."""
+    text = dump_config(proposal.config)
+    if snake is not None:
+        from snaketrain.external.spec import load_snake
+        from snaketrain.external.training import config_text
+
+        text = config_text(load_snake(snake), proposal.config)
     message = training.commit_text(
         begin, proposal, verdict, before, after, iteration_games, utc_timestamp()
     )
     outcome = gitops.publish_config(
         repo_path,
         config_path,
-        dump_config(proposal.config),
+        text,
         message,
         pending_path=pending_path,
         push=push,

@@ -2,6 +2,9 @@
 
     python snake.py --port 8001 --config config.json
 
+Its config.json has the sections of snaketrain's built-in space (so ``space: builtin`` tunes
+it); it reads two of the weights, ``weights.food`` and ``weights.space``.
+
 Each turn it scores the moves that do not hit a wall or a body: ``food`` times how much closer
 the move gets to the nearest food, plus ``space`` times the share of the board reachable from
 the new head. ``GET /`` answers the API v1 info; ``/start`` and ``/end`` answer ``{}``.

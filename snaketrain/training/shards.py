@@ -45,6 +45,11 @@ class SnakeRef:
     ident: str
     config: Config | None = field(default=None, compare=False)
     path: str | None = None
+    snake: str | None = None  # an external snake's snake.yaml: played over HTTP
+
+    @property
+    def external(self) -> bool:
+        return self.snake is not None
 
     @staticmethod
     def builtin(name: str) -> SnakeRef:
@@ -75,7 +80,8 @@ class SnakeRef:
         """JSON for another machine: the file instead of the weights in memory."""
         if self.config is not None and self.path is None:
             raise ValueError(f"snake {self.label} has no file: a remote worker cannot load it")
-        return {"label": self.label, "ident": self.ident, "path": self.path}
+        out = {"label": self.label, "ident": self.ident, "path": self.path}
+        return out | ({"snake": self.snake} if self.snake is not None else {})
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,14 @@ class ShardSpec:
             self.shard,
             self.shards,
         )
+        if self.external:  # the same config played by another program is another snake
+            parts += ([x.snake for x in self.snakes],)
         return "benchmark-" + digest(*parts)
+
+    @property
+    def external(self) -> bool:
+        """Whether an external snake plays (then the shard is refereed over HTTP)."""
+        return any(x.external for x in self.snakes)
 
     def file(self, results_dir: str | Path) -> Path:
         """Where a remote shard leaves its result: ``<results>/shards/<key>.json``."""

@@ -23,7 +23,7 @@ def write(tmp_path, text, name="snake.yaml"):
 def test_the_example_snake_file():
     spec = load_snake(EXAMPLE / "snake.yaml")
     assert spec.repo == EXAMPLE and spec.config == "config.json" and spec.instances == 2
-    assert [p.key for p in spec.params()] == ["weights.food", "weights.space"]
+    assert spec.params() == tuple(SPACE) and spec.space == "builtin"
     assert spec.command(8123, spec.config_path).endswith(f"--port 8123 --config {spec.config_path}")
 
 

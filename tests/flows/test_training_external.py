@@ -1,0 +1,102 @@
+"""The training DAG with an external snake (the stdlib example, not snaketrain): candidates
+written in the snake's own format and built, instances started per shard, games refereed over
+HTTP, SPRT, and only the snake repo's config file committed. A build that fails rejects its
+candidate with the build's output; nothing else is lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from taskkit import tiny_settings, weak_config
+from trainkit import git
+
+from blocks.training import GitTarget, TrainingSettings
+from snaketrain import training
+from snaketrain.external.training import CALLS_LOG
+from snaketrain.snake.space import Config, default_config, parse_config
+from snaketrain.tuning.advisor import Proposal
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python-snake"
+
+
+def snake_repo(tmp_path: Path, incumbent: Config, build: str | None = None) -> Path:
+    """A git repo holding the example snake with ``incumbent`` as its config.json; returns
+    its snake.yaml."""
+    repo = tmp_path / "my-snake"
+    repo.mkdir()
+    shutil.copy(EXAMPLE / "snake.py", repo / "snake.py")
+    (repo / "config.json").write_text(json.dumps(incumbent.as_nested(), indent=2) + "\n")
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "t@example.com")
+    git(repo, "config", "user.name", "t")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "my snake")
+    lines = [
+        "repo: my-snake",
+        "config: config.json",
+        f"start: {sys.executable} snake.py --port {{port}} --config {{config}}",
+        "instances: 2",
+        "move_timeout_ms: 2000",
+    ]
+    if build:
+        lines.append(f"build: {json.dumps(build)}")
+    path = tmp_path / "snake.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_one(snake: Path, tmp_path: Path, candidate: Config, monkeypatch) -> Path:
+    from flows.training import training_iteration
+
+    def propose(begin, k, _limit):
+        return [Proposal.between(begin.best, candidate, "fixed", "test candidate")] * k
+
+    monkeypatch.setattr(training, "propose", propose)
+    settings: TrainingSettings = tiny_settings(snake=str(snake), max_turns=60, batch_pairs=4)
+    target = GitTarget(repo_path=str(snake.parent / "my-snake"), config_path="config.json")
+    results = tmp_path / "results"
+    training_iteration(1, settings, target, str(results))
+    return results
+
+
+FOOD_AND_SPACE_OFF = {"weights.food": 0.0, "weights.space": 0.0}
+
+
+def test_an_external_snake_is_tuned_and_only_its_config_committed(
+    prefect_storage: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snake = snake_repo(tmp_path, default_config().replace(FOOD_AND_SPACE_OFF))
+    repo = snake.parent / "my-snake"
+    (repo / "notes.txt").write_text("the user's own work\n")
+    before = int(git(repo, "rev-list", "--count", "HEAD"))
+
+    results = run_one(snake, tmp_path, default_config(), monkeypatch)
+
+    assert int(git(repo, "rev-list", "--count", "HEAD")) == before + 1
+    assert git(repo, "show", "--name-only", "--format=", "HEAD") == "config.json"
+    committed = json.loads((repo / "config.json").read_text())
+    assert parse_config(committed) == default_config()  # JSON, as the snake reads it
+    assert "notes.txt" in git(repo, "status", "--porcelain")
+    [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
+    assert entry["accepted"] is True
+    shards = [json.loads(x) for x in (results / CALLS_LOG).read_text().splitlines()]
+    snakes = [s for line in shards for s in line["snakes"]]
+    assert snakes and all(s["moves"] > 0 and s["timeouts"] == s["errors"] == 0 for s in snakes)
+    assert all(s["p99_ms"] >= s["p50_ms"] > 0 for s in snakes)
+
+
+def test_a_build_failure_rejects_the_candidate_with_its_output(
+    prefect_storage: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = "grep -q '\"food\": 0.0' $SNAKE_CONFIG || (echo 'main.go:7: syntax error'; exit 1)"
+    snake = snake_repo(tmp_path, default_config().replace(FOOD_AND_SPACE_OFF), build=build)
+    repo = snake.parent / "my-snake"
+    head = git(repo, "rev-parse", "HEAD")
+    results = run_one(snake, tmp_path, weak_config().replace({"weights.food": 5.0}), monkeypatch)
+    assert git(repo, "rev-parse", "HEAD") == head
+    [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
+    assert entry["accepted"] is False and entry["games"] == 0
