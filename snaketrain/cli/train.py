@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
 from snaketrain.cli.args import UsageError, int_in, sprt_bounds
 
@@ -62,6 +64,12 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     a("--results", default="nn_training_results", help="results folder")
     a("--push", action="store_true", default=None, help="push each improvement")
     a("--remote", help="remote to push to (default: the branch's upstream)")
+    a(
+        "--snake",
+        metavar="FILE",
+        help="tune your own snake (any language, over HTTP): its snake.yaml (repo, config, "
+        "build, start, instances, move_timeout_ms, space); advisor random",
+    )
     a("--settings-block", metavar="NAME", help="start from a saved TrainingSettings block")
     a("--git-block", metavar="NAME", help="start from a saved GitTarget block")
 
@@ -70,6 +78,21 @@ def run_train(args: argparse.Namespace) -> int:
     from snaketrain.runtime import ContinuousTrainer, TrainingBusy, TrainingInputError
     from snaketrain.runtime.signals import STOPPED, run_stoppable
 
+    extra = {
+        k: v
+        for k, v in {
+            "advisor": args.advisor,
+            "tune_file": args.tune,
+            "tune_pairs": args.tune_pairs,
+        }.items()
+        if v is not None
+    }
+    repo, config, shards = args.repo, args.config, args.shards
+    if args.snake is not None:
+        spec = external_snake(args.snake, args.advisor)
+        extra |= {"snake": str(Path(args.snake).resolve()), "advisor": "random"}
+        repo, config = repo or str(spec.repo), config or spec.config
+        shards = shards or 1  # one shard: the snake's instances serve its games in parallel
     trainer = ContinuousTrainer(
         games_per_iteration=args.games,
         sprt=args.sprt,
@@ -79,24 +102,16 @@ def run_train(args: argparse.Namespace) -> int:
         opponents=args.opponents,
         device=args.device,
         seed=args.seed,
-        shards=args.shards,
+        shards=shards,
         size=args.size,
-        repo_path=args.repo,
-        config_path=args.config,
+        repo_path=repo,
+        config_path=config,
         results_dir=args.results,
         push=args.push,
         remote=args.remote,
         settings_block=args.settings_block,
         git_block=args.git_block,
-        extra={
-            k: v
-            for k, v in {
-                "advisor": args.advisor,
-                "tune_file": args.tune,
-                "tune_pairs": args.tune_pairs,
-            }.items()
-            if v is not None
-        },
+        extra=extra,
     )
     try:
         n = run_stoppable(trainer.train)
@@ -110,3 +125,24 @@ def run_train(args: argparse.Namespace) -> int:
         return 0
     print(f"snaketrain train: {n} iteration(s) done; see `snaketrain status`.")
     return 0
+
+
+def external_snake(path: str, advisor: str | None) -> Any:
+    """The snake of ``--snake FILE``, checked for what training supports (UsageError)."""
+    from snaketrain.external.spec import SnakeSpecError, load_snake
+
+    if advisor not in (None, "random"):
+        raise UsageError(
+            f"snaketrain train: error: --snake tunes with --advisor random; {advisor} tunes "
+            "through in-process game pairs, not over HTTP yet"
+        )
+    try:
+        spec = load_snake(path)
+    except SnakeSpecError as err:
+        raise UsageError(f"snaketrain train: error: --snake: {err}") from None
+    if spec.space != "builtin":
+        raise UsageError(
+            f"snaketrain train: error: --snake: space {spec.space}: training tunes the "
+            "built-in space for now (space: builtin; the config file holds its keys)"
+        )
+    return spec

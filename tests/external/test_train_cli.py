@@ -1,0 +1,37 @@
+"""``snaketrain train --snake FILE``: what it refuses, in one line, before any game."""
+
+from __future__ import annotations
+
+import pytest
+
+from snaketrain.cli import main
+
+
+def snake_file(tmp_path, extra=""):
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "config.yaml").write_text("{}\n")
+    path = tmp_path / "snake.yaml"
+    path.write_text("repo: repo\nstart: ./snake --port {port}\n" + extra)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "extra", "message"),
+    [
+        (["--advisor", "spsa"], "", "--snake tunes with --advisor random; spsa tunes"),
+        ([], "instances: 100\n", "instances must be an integer in 1..64"),
+        ([], "space: space.yaml\n", "training tunes the built-in space for now"),
+    ],
+)
+def test_refused_in_one_line(tmp_path, capsys, argv, extra, message):
+    path = snake_file(tmp_path, extra)
+    (tmp_path / "space.yaml").write_text("w.x: {type: bool, default: true}\n")
+    code = main(["train", "--snake", str(path), *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_a_missing_snake_file(tmp_path, capsys):
+    code = main(["train", "--snake", str(tmp_path / "nope.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2 and "nope.yaml: cannot read" in err
