@@ -107,8 +107,6 @@ def load_snake(path: str | Path, **overrides: Any) -> SnakeSpec:
     for key in ("config", "build", "space", "name"):
         if key in d and d[key] is not None and not isinstance(d[key], str):
             raise SnakeSpecError(f"{where}: {key} must be a string, got {d[key]!r}")
-    if "{port}" not in d["start"]:
-        raise SnakeSpecError(f"{where}: start must contain {{port}} (the port to listen on)")
     repo = (path.parent / d["repo"]).resolve()
     if not repo.is_dir():
         raise SnakeSpecError(f"{where}: repo {repo} is not a directory")

@@ -27,6 +27,11 @@ def test_the_example_snake_file():
     assert spec.command(8123, spec.config_path).endswith(f"--port 8123 --config {spec.config_path}")
 
 
+def test_the_port_may_come_from_the_environment(tmp_path):
+    spec = load_snake(write(tmp_path, "repo: repo\nstart: node index.js\n"))
+    assert spec.command(8123, spec.config_path) == "node index.js"
+
+
 def test_defaults_and_overrides(tmp_path):
     path = write(tmp_path, "repo: repo\nstart: ./snake --port {port}\n")
     spec = load_snake(path)
@@ -45,7 +50,6 @@ def test_defaults_and_overrides(tmp_path):
     [
         ("start: x {port}\n", "repo is required"),
         ("repo: repo\n", "start is required"),
-        ("repo: repo\nstart: ./snake\n", "start must contain {port}"),
         ("repo: nowhere\nstart: x {port}\n", "is not a directory"),
         ("repo: repo\nstart: x {port}\ninstances: 0\n", "instances must be an integer in 1..64"),
         ("repo: repo\nstart: x {port}\nport: 3\n", "unknown key 'port'; allowed: repo"),
