@@ -21,7 +21,7 @@ from tasks.build import build, built_candidates, with_failed_builds
 from tasks.commit import commit, retry_pending
 from tasks.opponents import opponents
 from tasks.perturb import perturb
-from tasks.record import next_iteration, record, report
+from tasks.record import next_iteration, record, report, report_http
 from tasks.select import select
 from tasks.tune import tune
 
@@ -71,6 +71,8 @@ def training_iteration(
     verdicts = with_failed_builds(candidates, verdicts, failed, incumbent, start.seed, settings)
     winner, shown = select(verdicts)
     report(iteration, proposals, verdicts, winner)
+    if settings.snake is not None:
+        report_http(iteration, results_dir, [c.label for c in ok])
 
     after = before
     if winner is not None:

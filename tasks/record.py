@@ -73,3 +73,19 @@ def report(
 def next_iteration(log_path: str) -> int:
     """The iteration after the last logged one (1 for a new log)."""
     return (TrainingLog(log_path, repair=False).last_iteration() or 0) + 1
+
+
+@task(name="report-http", cache_policy=NO_CACHE)
+def report_http(iteration: int, results_dir: str, labels: list[str]) -> list[dict]:
+    """An external snake's HTTP figures per candidate (timeouts, errors, invalid answers,
+    restarts, replays, p50/p99 latency): logged and published as the ``http-calls``
+    artifact. Read from ``external_calls.jsonl``, every shard's calls of those labels."""
+    from snaketrain.external.training import read_calls
+
+    calls = read_calls(results_dir, set(labels))
+    rows = [calls[label].summary() for label in labels if label in calls]
+    for row in rows:
+        get_run_logger().info("http %s", row)
+    if rows:
+        create_table_artifact(rows, key="http-calls", description=f"iteration {iteration}")
+    return rows

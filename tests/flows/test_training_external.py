@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from taskkit import tiny_settings, weak_config
+from taskkit import artifacts, flow_run_id, tiny_settings, weak_config
 from trainkit import git
 
 from blocks.training import GitTarget, TrainingSettings
@@ -49,7 +49,8 @@ def snake_repo(tmp_path: Path, incumbent: Config, build: str | None = None) -> P
     return path
 
 
-def run_one(snake: Path, tmp_path: Path, candidate: Config, monkeypatch) -> Path:
+def run_one(snake: Path, tmp_path: Path, candidate: Config, monkeypatch) -> tuple[Path, dict]:
+    """Iteration 1; the results folder and the artifacts of the flow run."""
     from flows.training import training_iteration
 
     def propose(begin, k, _limit):
@@ -59,8 +60,9 @@ def run_one(snake: Path, tmp_path: Path, candidate: Config, monkeypatch) -> Path
     settings: TrainingSettings = tiny_settings(snake=str(snake), max_turns=60, batch_pairs=4)
     target = GitTarget(repo_path=str(snake.parent / "my-snake"), config_path="config.json")
     results = tmp_path / "results"
-    training_iteration(1, settings, target, str(results))
-    return results
+    state = training_iteration(1, settings, target, str(results), return_state=True)
+    assert state.is_completed()
+    return results, artifacts(flow_run_id(state))
 
 
 FOOD_AND_SPACE_OFF = {"weights.food": 0.0, "weights.space": 0.0}
@@ -74,7 +76,7 @@ def test_an_external_snake_is_tuned_and_only_its_config_committed(
     (repo / "notes.txt").write_text("the user's own work\n")
     before = int(git(repo, "rev-list", "--count", "HEAD"))
 
-    results = run_one(snake, tmp_path, default_config(), monkeypatch)
+    results, found = run_one(snake, tmp_path, default_config(), monkeypatch)
 
     assert int(git(repo, "rev-list", "--count", "HEAD")) == before + 1
     assert git(repo, "show", "--name-only", "--format=", "HEAD") == "config.json"
@@ -87,6 +89,7 @@ def test_an_external_snake_is_tuned_and_only_its_config_committed(
     snakes = [s for line in shards for s in line["snakes"]]
     assert snakes and all(s["moves"] > 0 and s["timeouts"] == s["errors"] == 0 for s in snakes)
     assert all(s["p99_ms"] >= s["p50_ms"] > 0 for s in snakes)
+    assert "p99_ms" in found["http-calls"] and "timeouts" in found["http-calls"]
 
 
 def test_a_build_failure_rejects_the_candidate_with_its_output(
@@ -96,7 +99,9 @@ def test_a_build_failure_rejects_the_candidate_with_its_output(
     snake = snake_repo(tmp_path, default_config().replace(FOOD_AND_SPACE_OFF), build=build)
     repo = snake.parent / "my-snake"
     head = git(repo, "rev-parse", "HEAD")
-    results = run_one(snake, tmp_path, weak_config().replace({"weights.food": 5.0}), monkeypatch)
+    candidate = weak_config().replace({"weights.food": 5.0})
+    results, found = run_one(snake, tmp_path, candidate, monkeypatch)
+    assert "| 0 | reject |" in found["iteration-report"]
     assert git(repo, "rev-parse", "HEAD") == head
     [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
     assert entry["accepted"] is False and entry["games"] == 0
