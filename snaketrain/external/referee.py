@@ -262,7 +262,10 @@ class Referee:
         return max((s.timeout_ms for s in seats if isinstance(s, HttpSnake)), default=500)
 
 
-def new_client(connections: int = 64) -> httpx.AsyncClient:
-    """One client for all games: kept-alive connections, no proxies from the environment."""
+def new_client(
+    connections: int = 64, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """One client for all games: kept-alive connections, no proxies from the environment
+    (``transport``: another transport, e.g. ``httpx.MockTransport`` in a benchmark)."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(limits=limits, trust_env=False)
+    return httpx.AsyncClient(limits=limits, trust_env=False, transport=transport)
