@@ -39,15 +39,16 @@ def built_candidates(
     futures: Sequence[PrefectFuture[training.SnakeRef]], logger: Any
 ) -> tuple[list[training.SnakeRef | None], dict[int, str]]:
     """The built candidates (None where the build failed) and each failure's message: a build
-    that fails rejects its candidate, not the iteration."""
-    from snaketrain.external.process import BuildError
+    that fails, or a snake that does not start with the candidate's config, rejects its
+    candidate, not the iteration."""
+    from snaketrain.external.process import BuildError, StartError
 
     out: list[training.SnakeRef | None] = []
     failed: dict[int, str] = {}
     for k, future in enumerate(futures):
         try:
             out.append(future.result())
-        except BuildError as err:
+        except (BuildError, StartError) as err:
             logger.error("candidate %d rejected: %s", k, err)
             out.append(None)
             failed[k] = str(err)

@@ -1,13 +1,14 @@
 """An external snake as one more kind of benchmark player (``SnakeRef.snake`` set).
 
 ``build_ref``: a candidate's config written in the snake's own format (JSON for a ``.json``
-config file, else snaketrain's YAML), then the snake's build command run with ``$SNAKE_CONFIG``
-naming it; a failed build is a ``BuildError`` carrying the output. ``play_shard``: the shard's
-external snakes started (``spec.instances`` each, on loopback), the other snakes played in
-process, the shard's pairs refereed over HTTP, every process stopped; the HTTP figures of the
-shard (timeouts, errors, invalid answers, p50/p99 latency per snake) are appended to
-``<results>/external_calls.jsonl``. ``failed_build`` is the verdict of a candidate that did
-not build: rejected, no games played, the build output in the log.
+config file, else snaketrain's YAML), the snake's build command run with ``$SNAKE_CONFIG``
+naming it, and one instance started until it answers ``GET /``; a failed build is a
+``BuildError``, a snake that exits or never answers a ``StartError``, each with the output.
+``play_shard``: the shard's external snakes started (``spec.instances`` each, on loopback),
+the other snakes played in process, the pairs refereed over HTTP, every process stopped; the
+shard's HTTP figures (timeouts, errors, invalid answers, p50/p99 latency per snake) appended
+to ``<results>/external_calls.jsonl``. ``failed_build``: the verdict of a candidate that did
+not build or start: rejected, no games played, the output in the log.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def build_ref(snake_file: str, ref: SnakeRef, results_dir: str | Path) -> SnakeR
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, config_text(spec, ref.config))
     build(spec, path.resolve())
+    logs = Path(results_dir) / "external" / "logs"
+    with Instances(replace(spec, instances=1), path.resolve(), logs):
+        pass  # it starts and answers GET / (else StartError, with its output)
     return replace(ref, path=str(path.resolve()), snake=str(Path(snake_file).resolve()))
 
 

@@ -23,7 +23,9 @@ from snaketrain.tuning.advisor import Proposal
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python-snake"
 
 
-def snake_repo(tmp_path: Path, incumbent: Config, build: str | None = None) -> Path:
+def snake_repo(
+    tmp_path: Path, incumbent: Config, build: str | None = None, start: str | None = None
+) -> Path:
     """A git repo holding the example snake with ``incumbent`` as its config.json; returns
     its snake.yaml."""
     repo = tmp_path / "my-snake"
@@ -38,9 +40,11 @@ def snake_repo(tmp_path: Path, incumbent: Config, build: str | None = None) -> P
     lines = [
         "repo: my-snake",
         "config: config.json",
-        f"start: {sys.executable} snake.py --port {{port}} --config {{config}}",
+        "start: "
+        + json.dumps(start or f"{sys.executable} snake.py --port {{port}} --config {{config}}"),
         "instances: 2",
-        "move_timeout_ms: 2000",
+        "ready_timeout_s: 20",
+        "move_timeout_ms: 5000",  # a busy test machine must not decide the games
     ]
     if build:
         lines.append(f"build: {json.dumps(build)}")
@@ -87,7 +91,7 @@ def test_an_external_snake_is_tuned_and_only_its_config_committed(
     assert entry["accepted"] is True
     shards = [json.loads(x) for x in (results / CALLS_LOG).read_text().splitlines()]
     snakes = [s for line in shards for s in line["snakes"]]
-    assert snakes and all(s["moves"] > 0 and s["timeouts"] == s["errors"] == 0 for s in snakes)
+    assert snakes and all(s["moves"] > 0 and s["errors"] == s["invalid"] == 0 for s in snakes)
     assert all(s["p99_ms"] >= s["p50_ms"] > 0 for s in snakes)
     assert "p99_ms" in found["http-calls"] and "timeouts" in found["http-calls"]
 
@@ -105,3 +109,22 @@ def test_a_build_failure_rejects_the_candidate_with_its_output(
     assert git(repo, "rev-parse", "HEAD") == head
     [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
     assert entry["accepted"] is False and entry["games"] == 0
+
+
+def test_a_candidate_the_snake_never_starts_with_is_rejected(
+    prefect_storage: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = (
+        "grep -q '\"food\": 0.0' $SNAKE_CONFIG && exec "
+        f"{sys.executable} snake.py --port $SNAKE_PORT --config $SNAKE_CONFIG"
+        " || (echo 'panic: bad weights'; sleep 600)"
+    )
+    snake = snake_repo(tmp_path, default_config().replace(FOOD_AND_SPACE_OFF), start=start)
+    repo = snake.parent / "my-snake"
+    head = git(repo, "rev-parse", "HEAD")
+    candidate = default_config().replace({"weights.space": 0.0})
+    results, found = run_one(snake, tmp_path, candidate, monkeypatch)
+    assert git(repo, "rev-parse", "HEAD") == head
+    [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
+    assert entry["accepted"] is False and entry["games"] == 0
+    assert "| 0 | reject |" in found["iteration-report"]
