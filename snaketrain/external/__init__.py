@@ -1,0 +1,1 @@
+"""External snakes: any Battlesnake served over HTTP, refereed by the reference engine."""
