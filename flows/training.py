@@ -19,6 +19,7 @@ from tasks.begin import begin, finish_run, plan_run
 from tasks.benchmark import decide, measure
 from tasks.build import build
 from tasks.commit import commit, retry_pending
+from tasks.learn import with_nn
 from tasks.opponents import opponents
 from tasks.perturb import perturb
 from tasks.record import next_iteration, record, report
@@ -57,14 +58,22 @@ def training_iteration(
     before = measure_strength(incumbent, refs, settings, results_dir)
     advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
     if not advice:  # random perturbation, or a tuned config that rounds to the best one
-        advice = advise(start, settings.parallel_configs, settings.stagnation_limit)
+        advice = advise(
+            start,
+            settings.parallel_configs,
+            settings.stagnation_limit,
+            settings.history_window,
+            settings.history_tolerance,
+        )
+    if settings.use_neural_net:  # the NN's screened proposal takes one slot
+        advice = with_nn(start, advice, settings, results_dir)
     proposals = perturb(start.best, advice)
     candidates = [
         f.result() for f in build.map([p.config for p in proposals], unmapped(results_dir))
     ]
     verdicts = decide(candidates, incumbent, start.seed, settings, results_dir)
     winner, shown = select(verdicts)
-    report(iteration, proposals, verdicts, winner)
+    report(iteration, proposals, verdicts, winner, start, settings.history_window)
 
     after = before
     if winner is not None:
@@ -92,6 +101,8 @@ def training_iteration(
         after,
         time.perf_counter() - t0,
         settings.stagnation_limit,
+        proposals,
+        verdicts,
     )
     return after
 
