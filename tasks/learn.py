@@ -98,7 +98,7 @@ def propose(
     if mine is None:
         run_logger().warning("nn: every screened proposal was blocked or taken; no NN slot")
     else:
-        run_logger().info("nn: %s", mine.reason)
+        run_logger().info("%s", mine.reason)
     return mixing.share_slots(main, mine, k, begin.iteration)
 
 

@@ -29,6 +29,11 @@ MIN_R = 0.3
 MIN_TRIES = 3
 
 
+def _round(value: object) -> str:
+    """A value to three significant digits (``599``, ``5.2``, ``0.0123``)."""
+    return f"{value:.3g}" if isinstance(value, float) else format_value(value)
+
+
 def stable_lines(attempts: Sequence[Attempt]) -> list[tuple[float, str]]:
     wins = winners(attempts)
     tried = np.asarray([a.x for a in attempts if a.played and len(a.x) == len(KEYS)])
@@ -40,7 +45,7 @@ def stable_lines(attempts: Sequence[Attempt]) -> list[tuple[float, str]]:
             continue
         sd_w, sd_all = float(wins[:, i].std()), float(tried[:, i].std())
         if sd_all > 0.02 and sd_w < STABLE and sd_w < 0.5 * sd_all:
-            value = format_value(PARAMS[key].from_unit(float(wins[:, i].mean())))
+            value = _round(PARAMS[key].from_unit(float(wins[:, i].mean())))
             out.append(
                 (
                     sd_all - sd_w,

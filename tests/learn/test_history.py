@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from learnkit import BEST, moved, rejected
 from taskkit import verdict, write_log
 
 from snaketrain.learn.history import (
@@ -19,23 +20,7 @@ from snaketrain.learn.history import (
     steps_of,
     unblocked,
 )
-from snaketrain.snake.space import PARAMS, default_config
-from snaketrain.tuning.advisor import Proposal
-
-BEST = default_config()
-
-
-def moved(**delta: float) -> Proposal:
-    """The best config with keys moved by ``delta`` (normalised units), as a proposal."""
-    changes = {}
-    for key, d in delta.items():
-        p = PARAMS[key.replace("__", ".")]
-        changes[p.key] = p.from_unit(p.to_unit(BEST[p.key]) + d)
-    return Proposal.between(BEST, BEST.replace(changes), "random", "test")
-
-
-def rejected(iteration: int, proposal: Proposal, verdict_: str = "reject") -> Attempt:
-    return Attempt(iteration, "spsa", "", steps_of(proposal.changes), verdict_, -12, -32, 8, 600)
+from snaketrain.snake.space import PARAMS
 
 
 def test_steps_are_normalised_units_of_each_range() -> None:

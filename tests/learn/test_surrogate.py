@@ -7,29 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from learnkit import D, synthetic
 
 from snaketrain.learn import surrogate
 from snaketrain.learn.history import Attempt
-from snaketrain.learn.surrogate import KEYS
-
-D = len(KEYS)
-PLANTED = {"weights.space": 1.0, "weights.food": -1.0, "traps.critical": 0.7}
-
-
-def synthetic(n: int, seed: int, noise: float = 5.0) -> list[Attempt]:
-    """Candidates moving 1-3 of the planted keys (and one other) by ±0.05..0.2; their Elo
-    is 300 · (planted effect · step) + noise, each measured ±20."""
-    rng = np.random.default_rng(seed)
-    planted, others = list(PLANTED), [k for k in KEYS if k not in PLANTED]
-    out = []
-    for i in range(n):
-        keys = list(rng.choice(planted, size=int(rng.integers(1, 4)), replace=False))
-        keys.append(str(rng.choice(others)))
-        steps = tuple((k, float(rng.choice([-1, 1]) * rng.uniform(0.05, 0.2))) for k in keys)
-        elo = 300 * sum(PLANTED.get(k, 0.0) * s for k, s in steps) + rng.normal(0, noise)
-        x = tuple(float(v) for v in rng.uniform(0, 1, D))
-        out.append(Attempt(i, "random", "", steps, "reject", elo, elo - 20, elo + 20, 100, x))
-    return out
 
 
 def test_the_sign_of_a_planted_linear_effect_is_predicted_on_held_out_points() -> None:
