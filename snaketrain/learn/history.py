@@ -160,12 +160,6 @@ def attempts_of(
     return out
 
 
-def skipped_attempt(iteration: int, proposal: Proposal) -> Attempt:
-    return Attempt(
-        iteration, proposal.advisor, proposal.reason, steps_of(proposal.changes), SKIPPED
-    )
-
-
 def from_log(entry: LogEntry) -> Attempt:
     """The attempt a log line describes (the candidate that decided its iteration)."""
     verdict = entry.verdict or ("accept" if entry.accepted else "reject")
@@ -378,7 +372,6 @@ __all__ = [
     "history_lines",
     "merge",
     "read_history",
-    "skipped_attempt",
     "steps_of",
     "summary_line",
     "unblocked",
