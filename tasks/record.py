@@ -11,14 +11,8 @@ from prefect.cache_policies import NO_CACHE
 
 from snaketrain import training
 from snaketrain.arena.result import Verdict
-from snaketrain.learn.history import (
-    DEFAULT_WINDOW,
-    ChangeHistory,
-    advisor_rows,
-    advisor_text,
-    attempts_of,
-    merge,
-)
+from snaketrain.learn.advisors import advisor_rows, advisor_text
+from snaketrain.learn.history import DEFAULT_WINDOW, ChangeHistory, attempts_of, merge
 from snaketrain.snake.config import format_value
 from snaketrain.trainlog import TrainingLog, stagnation_warning, utc_timestamp
 from snaketrain.tuning.advisor import Proposal

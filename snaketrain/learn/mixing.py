@@ -3,7 +3,7 @@
 Screening. ``SCREENED`` cheap proposals around the best config, half random perturbations
 (``tuning.RandomPerturbation``, its step grown on stagnation like the random advisor's),
 half SPSA-style (every tuned key, ``tunables.default_keys``, moved ±``SPSA_C`` of its range
-with random signs); the ones the change history blocks or that an other slot already holds
+with random signs); the ones the change history blocks or that another slot already holds
 are dropped; the surrogate predicts each one's Elo against the best config, and the one with
 the largest ``mean + KAPPA · spread`` (optimism under uncertainty) becomes the NN's proposal
 (advisor ``"nn"``, its reason the prediction). Before the surrogate has ``MIN_POINTS`` points

@@ -29,7 +29,6 @@ BASELINE_FILE = Path(__file__).with_name("baseline.yaml")
 LADDER: tuple[str, ...] = ("random-safe", "greedy-food", "hungry-hunter", "space-aware", "baseline")
 """The built-in opponents, weakest first."""
 
-
 @functools.cache
 def baseline_config() -> Config:
     """``baseline.yaml``, read once per process (a packaged file that never changes)."""

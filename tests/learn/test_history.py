@@ -8,13 +8,13 @@ import numpy as np
 from learnkit import BEST, moved, rejected
 from taskkit import verdict, write_log
 
+from snaketrain.learn.advisors import advisor_rows
 from snaketrain.learn.history import (
     ATTEMPTS_NAME,
     SKIPPED,
     Attempt,
     AttemptFile,
     ChangeHistory,
-    advisor_rows,
     attempts_of,
     history_lines,
     steps_of,
