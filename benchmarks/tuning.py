@@ -1,15 +1,17 @@
 """Headline figure: the Elo each advisor recovers (or gains) in the same wall-time budget.
 
-    python benchmarks/tuning.py [--task planted|shipped] [--advisors spsa,cmaes,random]
+    python benchmarks/tuning.py [--task planted|shipped] [--advisors spsa,cmaes,random,nn,mixed]
         [--budget 3600] [--eval-games 2000] [--size 11] [--shards 2] [--out FILE] [--keep]
         [-- extra `snaketrain train` flags]
     python benchmarks/tuning.py --self-check        # the pure helpers only, in seconds
 
 Each advisor trains exactly as a user does: ``python -m snaketrain train --advisor A`` as a
-subprocess, in a scratch git repo of its own holding the start config.yaml, with its own
-PREFECT_HOME and results folder, default settings except ``--size`` and the flags after
-``--``. At the budget it gets SIGTERM (the command stops at once and exits 0); then the
-repo's config.yaml, training_log.jsonl and ``git log`` are read.
+subprocess (row ``nn``: ``--advisor random --use-neural-net``, random perturbation with the
+NN's screened proposal in one slot; row ``mixed``: ``--advisor spsa --use-neural-net``), in
+a scratch git repo of its own holding the start config.yaml, with its own PREFECT_HOME and
+results folder, default settings except ``--size`` and the flags after ``--``. At the
+budget it gets SIGTERM (the command stops at once and exits 0); then the repo's config.yaml,
+training_log.jsonl and ``git log`` are read.
 
 - ``planted`` (default): the start is config.yaml with a few weights moved far (``DETUNE``),
   measured first to be >= 100 Elo weaker. Elo recovered = Elo(final vs config.yaml) -
@@ -70,7 +72,15 @@ from benchmarks.tuning_report import (  # noqa: E402
     verify_games,
 )
 
-ADVISORS = ("spsa", "cmaes", "random")
+#: Each row's main-advisor flags for ``snaketrain train``.
+ROW_FLAGS: dict[str, tuple[str, ...]] = {
+    "spsa": ("--advisor", "spsa"),
+    "cmaes": ("--advisor", "cmaes"),
+    "random": ("--advisor", "random"),
+    "nn": ("--advisor", "random", "--use-neural-net"),
+    "mixed": ("--advisor", "spsa", "--use-neural-net"),
+}
+ADVISORS = tuple(ROW_FLAGS)
 #: The planted gap: weights that matter, moved to bad values (config.yaml: 20, 12, 15, 250).
 DETUNE: dict[str, float] = {
     "weights.space": 0.0,
@@ -140,8 +150,7 @@ def train(
         str(repo),
         "--results",
         str(results),
-        "--advisor",
-        advisor,
+        *ROW_FLAGS[advisor],
         "--size",
         str(size),
         *extra,
@@ -257,7 +266,7 @@ def report_run(advisor: str, run: Run, budget: float, start: Any, final: Any) ->
         print("  WARNING: accepted iterations and commits differ (SIGTERM between commit and log?)")
     if run.config_text != run.head_text:
         print("  WARNING: config.yaml differs from the committed one (a pending commit)")
-    if advisor != "random" and run.tuning_games == 0:
+    if ROW_FLAGS[advisor][1] != "random" and run.tuning_games == 0:
         print("  WARNING: tuning made no progress: no SPSA batch / CMA-ES generation finished")
     for key, old, new in diff(start, final):
         print(f"    {key}: {old} -> {new}")

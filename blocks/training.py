@@ -41,8 +41,25 @@ class TrainingSettings(Block):
     tune_file: str | None = Field(
         default=None, description="spsa/cmaes: YAML tune file (keys, c_end, r_end, steps)"
     )
-    use_neural_net: bool = Field(default=False, description="advisor: NN patterns (coming)")
+    use_neural_net: bool = Field(
+        default=False,
+        description="add the NN advisor: an MLP ensemble trained on every measured candidate "
+        "screens many cheap proposals and takes one slot (with parallel_configs 1: every other "
+        "iteration)",
+    )
     use_llm: bool = Field(default=False, description="advisor: LLM (coming)")
+    history_window: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="iterations a rejected change blocks its repeats (same keys and directions)",
+    )
+    history_tolerance: float = Field(
+        default=0.05,
+        gt=0,
+        le=1,
+        description="a step within this share of a key's range of a rejected one repeats it",
+    )
     opponents: list[str] = Field(
         default_factory=lambda: ["baseline"],
         description="reference opponents strength is quoted against (names or config paths)",
@@ -81,10 +98,10 @@ class TrainingSettings(Block):
             )
         if self.snake is not None and self.benchmark_deployments:
             raise ValueError("an external snake's games run here; drop benchmark_deployments")
-        if self.use_llm or self.use_neural_net:
+        if self.use_llm:
             raise ValueError(
-                "the NN and LLM advisors are not available yet; "
-                "random perturbation is the advisor for now"
+                "use_llm: the LLM advisor is not available yet (of the NN and LLM advisors "
+                "only the NN is: use_neural_net)"
             )
         return self
 

@@ -19,6 +19,7 @@ from tasks.begin import begin, finish_run, plan_run
 from tasks.benchmark import decide, measure
 from tasks.build import build, built_candidates, with_failed_builds
 from tasks.commit import commit, retry_pending
+from tasks.learn import with_nn
 from tasks.opponents import opponents
 from tasks.perturb import perturb
 from tasks.record import next_iteration, record, report, report_http
@@ -57,7 +58,15 @@ def training_iteration(
     before = measure_strength(incumbent, refs, settings, results_dir)
     advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
     if not advice:  # random perturbation, or a tuned config that rounds to the best one
-        advice = advise(start, settings.parallel_configs, settings.stagnation_limit)
+        advice = advise(
+            start,
+            settings.parallel_configs,
+            settings.stagnation_limit,
+            settings.history_window,
+            settings.history_tolerance,
+        )
+    if settings.use_neural_net:  # the NN's screened proposal takes one slot
+        advice = with_nn(start, advice, settings, results_dir)
     proposals = perturb(start.best, advice)
     built = build.map(
         [p.config for p in proposals],
@@ -70,7 +79,7 @@ def training_iteration(
     verdicts = decide(ok, incumbent, start.seed, settings, results_dir) if ok else []
     verdicts = with_failed_builds(candidates, verdicts, failed, incumbent, start.seed, settings)
     winner, shown = select(verdicts)
-    report(iteration, proposals, verdicts, winner)
+    report(iteration, proposals, verdicts, winner, start, settings.history_window)
     if settings.snake is not None:
         report_http(iteration, results_dir, [c.label for c in ok])
 
@@ -101,6 +110,8 @@ def training_iteration(
         after,
         time.perf_counter() - t0,
         settings.stagnation_limit,
+        proposals,
+        verdicts,
     )
     return after
 

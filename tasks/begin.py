@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from snaketrain import training
 from snaketrain.snake.space import load_config
 from snaketrain.trainlog import LOG_NAME, TrainingLog
+from tasks.learn import attempt_file
 
 
 def _key(_ctx: Any, p: dict[str, Any]) -> str:
@@ -25,7 +26,8 @@ def begin(
     """Read config.yaml and the log once. Cached by iteration: a crashed iteration that runs
     again starts from exactly these inputs (see ``snaketrain.training.iteration``)."""
     entries = TrainingLog(Path(results_dir) / LOG_NAME, repair=False).entries()
-    return training.start(iteration, run_seed, load_config(config_path), entries)
+    attempts = attempt_file(results_dir).read()
+    return training.start(iteration, run_seed, load_config(config_path), entries, attempts)
 
 
 @task(name="plan-run", cache_policy=NO_CACHE)

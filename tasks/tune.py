@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 
 from snaketrain import training
 from snaketrain.arena.pairs import MatchSetup
+from snaketrain.learn.history import ChangeHistory
 from snaketrain.snake.space import Config, config_hash
 from snaketrain.training import tune as tuning
 from snaketrain.training.trajectory import progress_text, theta_markdown, trajectory
@@ -95,7 +96,10 @@ def tuned_proposal(state: tuning.Tuner, best: Config, games: int) -> list[Propos
 
 def tune(begin: training.IterationStart, settings: Any, results_dir: str) -> list[Proposal]:
     """``settings.tune_pairs`` pairs of tuning (whole steps), then the tuned config as the
-    iteration's one proposal ([] when it rounds to the best config)."""
+    iteration's one proposal ([] when it rounds to the best config, or when it repeats a
+    change rejected in the last ``settings.history_window`` iterations: θ is kept and tuning
+    goes on from it, the verification waits for an iteration where θ has moved on, and the
+    flow fills the slot by random perturbation)."""
     logger = get_run_logger()
     state = load_tuner(begin, settings.advisor, settings.tune_file, settings.seed, results_dir)
     setup = match_setup(settings, tuning.tune_seed(settings.seed))
@@ -115,4 +119,17 @@ def tune(begin: training.IterationStart, settings: Any, results_dir: str) -> lis
     tuning_report(state)
     games = 2 * steps * per_step
     logger.info("%s: %d steps, %d tuning games", settings.advisor, steps, games)
-    return tuned_proposal(state, begin.best, games)
+    proposals = tuned_proposal(state, begin.best, games)
+    history = ChangeHistory(begin.attempts, settings.history_window, settings.history_tolerance)
+    kept = []
+    for p in proposals:
+        why = history.blocks(p, begin.iteration)
+        if why is None:
+            kept.append(p)
+        else:
+            logger.info(
+                "%s: θ not verified this iteration (tuning goes on from it): it %s",
+                settings.advisor,
+                why,
+            )
+    return kept

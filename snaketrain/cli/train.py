@@ -51,7 +51,13 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         type=int_in(1, None, "--tune-pairs"),
         help="spsa/cmaes: tuning pairs between verifications (default 2048)",
     )
-    a("--device", choices=["cpu", "cuda"], help="where games run (default cpu)")
+    a(
+        "--use-neural-net",
+        action="store_true",
+        default=None,
+        help="add the NN advisor: it screens many cheap proposals and takes one slot",
+    )
+    a("--device", choices=["cpu", "cuda"], help="where games and the NN run (default cpu)")
     a("--seed", type=int_in(0, None, "--seed"), help="master seed (default 0)")
     a(
         "--shards",
@@ -84,6 +90,7 @@ def run_train(args: argparse.Namespace) -> int:
             "advisor": args.advisor,
             "tune_file": args.tune,
             "tune_pairs": args.tune_pairs,
+            "use_neural_net": args.use_neural_net,
         }.items()
         if v is not None
     }

@@ -26,6 +26,7 @@ import numpy as np
 from snaketrain.arena.result import MatchResult, Verdict
 from snaketrain.arena.sprt import Sprt
 from snaketrain.gitops import commit_message
+from snaketrain.learn.history import Attempt, merge, without_vectors
 from snaketrain.rules import rng
 from snaketrain.snake.space import Config, config_hash
 from snaketrain.trainlog import LogEntry, iterations_since_improvement
@@ -73,6 +74,9 @@ class IterationStart:
     history: tuple[LogEntry, ...]  # the last HISTORY log entries, oldest first
     games_before: int  # games of all earlier iterations
     improvements_before: int
+    # the change history of the last HISTORY iterations (attempts.jsonl filled in from the
+    # log), without config vectors, oldest first
+    attempts: tuple[Attempt, ...] = ()
 
     @property
     def since_improvement(self) -> int:
@@ -80,8 +84,14 @@ class IterationStart:
 
 
 def start(
-    iteration: int, run_seed: int, best: Config, entries: Sequence[LogEntry]
+    iteration: int,
+    run_seed: int,
+    best: Config,
+    entries: Sequence[LogEntry],
+    attempts: Sequence[Attempt] = (),
 ) -> IterationStart:
+    """``attempts``: the results folder's change history (``learn.history``), if any."""
+    recent = [a for a in merge(attempts, entries) if a.iteration > iteration - 1 - HISTORY]
     return IterationStart(
         iteration=iteration,
         seed=iteration_seed(run_seed, iteration),
@@ -90,6 +100,7 @@ def start(
         history=tuple(entries[-HISTORY:]),
         games_before=sum(e.games for e in entries),
         improvements_before=sum(e.accepted for e in entries),
+        attempts=without_vectors(a for a in recent if a.iteration < iteration),
     )
 
 
