@@ -150,12 +150,12 @@ def depth0(body, hp, length, health, alive, food, cnt, turn, s, before, w, width
     for k in range(S):
         o = order[k]
         src[k], src_alive[k], ln[k] = body[o, hp[o]], alive[o], length[o]
+    base = free_cells(cnt, width, height)
     free = np.empty(P, np.bool_)
     for m in range(4):
         new = min(max(head + delta(m, wp), 0), P - 1)
         eats = food[new] and safe[m]
-        for p in range(P):
-            free[p] = occ[p] == 0 and on_board(p, width, height)
+        free[:] = base
         if not eats and occ[tail] == 1:
             free[tail] = True
         if on_board(new, width, height):
