@@ -19,7 +19,7 @@ from snaketrain.rules.types import Settings
 
 from .kernels import safe_moves, start_game, step_game
 from .rng import POLICY, below, draw
-from .state import FastState
+from .state import PARALLEL, FastState
 
 
 @njit(cache=True)
@@ -54,18 +54,19 @@ def _random_safe_all(seed, turn, body, hp, length, alive, cnt, width, height, mo
 def random_safe_moves(st: FastState) -> np.ndarray:
     """``[B, S]`` random-safe move of every living seat (0 elsewhere), as the scalar snake."""
     moves = np.zeros((st.batch, st.snakes), np.int64)
-    _random_safe_all(
-        st.seed,
-        st.turn,
-        st.body,
-        st.head_ptr,
-        st.length,
-        st.alive,
-        st.cnt,
-        st.geo.width,
-        st.geo.height,
-        moves,
-    )
+    with PARALLEL:
+        _random_safe_all(
+            st.seed,
+            st.turn,
+            st.body,
+            st.head_ptr,
+            st.length,
+            st.alive,
+            st.cnt,
+            st.geo.width,
+            st.geo.height,
+            moves,
+        )
     return moves
 
 
@@ -172,18 +173,19 @@ def play_random_safe(
     }
     ok = np.zeros(N, np.bool_)
     L = ring_capacity(Geometry(size, size))
-    _play_all(
-        seed,
-        size,
-        S,
-        L,
-        s.food_spawn_chance,
-        s.minimum_food,
-        s.hazard_damage_per_turn,
-        max_turns,
-        *out.values(),
-        ok,
-    )
+    with PARALLEL:
+        _play_all(
+            seed,
+            size,
+            S,
+            L,
+            s.food_spawn_chance,
+            s.minimum_food,
+            s.hazard_damage_per_turn,
+            max_turns,
+            *out.values(),
+            ok,
+        )
     if not ok.all():
         bad = int(seed[np.flatnonzero(~ok)[0]])
         raise StartError(f"no room for the initial food of the standard start (seed {bad})")

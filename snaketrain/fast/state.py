@@ -7,6 +7,7 @@ in and out through ``from_boards`` / ``to_board`` like the batched engine's.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -19,6 +20,11 @@ from snaketrain.rules.start import StartError, check_start
 from snaketrain.rules.types import CAUSES, MOVES, Board, Settings, Snake
 
 from .kernels import start_game, step_game
+
+PARALLEL = threading.Lock()
+"""Held around every call of a parallel kernel: numba's fallback threading layer
+(``workqueue``, where no OpenMP or TBB library is found) aborts the process when two Python
+threads launch parallel kernels at once."""
 
 
 @dataclass
@@ -181,7 +187,8 @@ def standard_starts(
     st = empty(Geometry(size, size), len(seed), n_snakes, capacity)
     st.seed[:] = seed
     ok = np.zeros(len(seed), np.bool_)
-    _start_all(st.seed, size, *(getattr(st, f.name) for f in _arrays()[2:-1]), ok)
+    with PARALLEL:
+        _start_all(st.seed, size, *(getattr(st, f.name) for f in _arrays()[2:-1]), ok)
     if not ok.all():
         bad = int(seed[np.flatnonzero(~ok)[0]])
         raise StartError(f"no room for the initial food of the standard start (seed {bad})")
@@ -256,12 +263,13 @@ def step_(st: FastState, moves: np.ndarray, settings: Settings | None = None) ->
         )
     s = settings or Settings()
     arrays = [getattr(st, f.name) for f in _arrays()]
-    _step_all(
-        *arrays,
-        moves,
-        st.geo.width,
-        st.geo.height,
-        s.food_spawn_chance,
-        s.minimum_food,
-        s.hazard_damage_per_turn,
-    )
+    with PARALLEL:
+        _step_all(
+            *arrays,
+            moves,
+            st.geo.width,
+            st.geo.height,
+            s.food_spawn_chance,
+            s.minimum_food,
+            s.hazard_damage_per_turn,
+        )

@@ -17,7 +17,7 @@ import torch
 from snaketrain.fast.decide import decide_all
 from snaketrain.fast.games import random_safe_moves
 from snaketrain.fast.score import weight_table
-from snaketrain.fast.state import FastState, step_
+from snaketrain.fast.state import PARALLEL, FastState, step_
 from snaketrain.rules.batched import BatchState
 from snaketrain.rules.types import Settings
 
@@ -81,28 +81,29 @@ class CompiledHeuristic:
             variant = torch.zeros_like(state.length)
         fs = as_fast(state)
         moves = np.zeros((fs.batch, fs.snakes), np.int64)
-        decide_all(
-            fs.seed,
-            fs.turn,
-            fs.body,
-            fs.head_ptr,
-            fs.length,
-            fs.health,
-            fs.alive,
-            fs.cause,
-            fs.killer,
-            fs.elim_turn,
-            fs.food,
-            fs.hazard,
-            fs.cnt,
-            fs.done,
-            np.ascontiguousarray(mask.numpy()),
-            np.ascontiguousarray(variant.numpy()),
-            self.table,
-            fs.geo.width,
-            fs.geo.height,
-            moves,
-        )
+        with PARALLEL:
+            decide_all(
+                fs.seed,
+                fs.turn,
+                fs.body,
+                fs.head_ptr,
+                fs.length,
+                fs.health,
+                fs.alive,
+                fs.cause,
+                fs.killer,
+                fs.elim_turn,
+                fs.food,
+                fs.hazard,
+                fs.cnt,
+                fs.done,
+                np.ascontiguousarray(mask.numpy()),
+                np.ascontiguousarray(variant.numpy()),
+                self.table,
+                fs.geo.width,
+                fs.geo.height,
+                moves,
+            )
         return torch.from_numpy(moves)
 
 
