@@ -30,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.queues import SimpleQueue
 from typing import Any, TypeVar
 
+import numba
 import torch
 
 from snaketrain.arena.pairs import MatchSetup, play_pairs, shard_pairs
@@ -64,6 +65,7 @@ def _start_worker(parent: int, progress: SimpleQueue[int] | None) -> None:
 
     threading.Thread(target=exit_with_parent, name="exit-with-parent", daemon=True).start()
     torch.set_num_threads(1)
+    numba.set_num_threads(1)  # the compiled path: one core per worker, as torch
     _progress = progress
 
 

@@ -18,6 +18,7 @@ import torch
 from snaketrain.rules.batched import BatchState, Geometry, ring_capacity, standard_starts, step_
 from snaketrain.rules.start import check_start
 from snaketrain.rules.types import Settings
+from snaketrain.snake.compiled_policy import fast_policies, fast_step_
 from snaketrain.snake.policy import BatchedPolicy, play_seats
 
 
@@ -69,9 +70,12 @@ def run_games(
     device: str = "cpu",
     max_turns: int = 1000,
     progress: Callable[[int], None] | None = None,
+    compiled: bool | None = None,
 ) -> GameResults:
     """Play every spec to the end (or ``max_turns``: a draw). ``progress(k)`` is called with the
-    number of games finished since the last call."""
+    number of games finished since the last call. ``compiled`` (default: on the CPU) steps the
+    games with the compiled engine and plays heuristic and random-safe seats with their
+    compiled forms (``snake.compiled_policy``): the same games, several times faster."""
     if not specs:
         raise ValueError("run_games needs at least one game")
     n_snakes = len(specs[0].seats)
@@ -84,6 +88,11 @@ def run_games(
                 f"seat assignment {spec.seats} names a policy outside 0..{len(policies) - 1}"
             )
     settings = settings or Settings()
+    if compiled is None:
+        compiled = torch.device(device).type == "cpu"
+    step = fast_step_ if compiled else step_
+    if compiled:
+        policies = fast_policies(policies)
     N, S = len(specs), n_snakes
     capacity = ring_capacity(Geometry(size, size))
     seats_all = torch.tensor([s.seats for s in specs], dtype=torch.long, device=device)
@@ -131,7 +140,7 @@ def run_games(
         playing = (game_of_slot >= 0) & ~state.done
         seat_policy = seats_all[game_of_slot.clamp(min=0)]  # [B, S]
         moves = play_seats(policies, state, seat_policy, playing[:, None] & state.alive)
-        step_(state, moves, settings)
+        step(state, moves, settings)
     return GameResults(
         seeds=np.array([s.seed for s in specs], dtype=np.int64),
         seats=seats_all.cpu().numpy(),

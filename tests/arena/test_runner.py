@@ -85,3 +85,15 @@ def test_progress_counts_every_game_once() -> None:
 def test_bad_specs_are_refused(specs: list[GameSpec], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         run_games(specs, POLICIES, size=7)
+
+
+def test_the_compiled_cpu_path_plays_the_same_games_as_the_batched_one() -> None:
+    from snaketrain.snake.config import default_config
+    from snaketrain.snake.heuristic import HeuristicPolicy
+
+    family = HeuristicPolicy.from_configs([default_config(), default_config()], "h")
+    policies = [family.member(0), family.member(1), RandomSafe(), SaltedRandomSafe(7)]
+    specs = [GameSpec(40 + g, ((0, 1), (1, 2), (2, 3), (3, 0))[g % 4]) for g in range(12)]
+    slow = run_games(specs, policies, size=7, batch_size=5, max_turns=60, compiled=False)
+    fast = run_games(specs, policies, size=7, batch_size=5, max_turns=60)
+    assert same(slow, fast)
