@@ -25,11 +25,16 @@ STOPPED_EARLY = "snaketrain: stopped before it started; nothing was done."
 def _commands() -> dict[str, Command]:
     """The subcommands, imported on first use: the command modules pull in torch (~2 s), and
     ``main`` takes Ctrl+C / SIGTERM in that time (see ``main``)."""
-    from snaketrain.cli import bench, play, serve, status, train
+    from snaketrain.cli import bench, play, replay, serve, status, train
 
     return {
         "play": Command(
             "play one game between built-in snakes", play.add_play_arguments, play.run_play
+        ),
+        "replay": Command(
+            "replay an official CLI --output file through the rules; the first turn that differs",
+            replay.add_replay_arguments,
+            replay.run_replay,
         ),
         "serve": Command(
             "serve the tuned snake over the Battlesnake API",

@@ -52,6 +52,17 @@ def int_in(lo: int, hi: int | None, what: str) -> Callable[[str], int]:
     return parse
 
 
+def readable_file(text: str) -> str:
+    """A path to an existing file (not a folder); whether it can be read is found on reading."""
+    import os
+
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"no such file: {text!r}")
+    if not os.path.isfile(text):
+        raise argparse.ArgumentTypeError(f"not a file: {text!r}")
+    return text
+
+
 def snake_name(text: str) -> str:
     from snaketrain.snake.registry import UnknownSnakeError, scalar_policy
 

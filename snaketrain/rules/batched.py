@@ -93,6 +93,7 @@ class BatchState:
     hazard: torch.Tensor  # [B, P] int64 hazard entries per cell (stacked hazards count)
     cnt: torch.Tensor  # [B, S, P] int16 segments of each living snake per cell
     done: torch.Tensor  # [B] bool, game over (stays over)
+    solo: torch.Tensor  # [B] bool, solo ruleset: over when no snake is left (else at most one)
 
     @property
     def batch(self) -> int:
@@ -146,13 +147,21 @@ def ring_capacity(geo: Geometry, boards: Sequence[Board] = ()) -> int:
     return max(geo.width * geo.height + 2, longest + 1)
 
 
+def _solo(solo: bool | None, n_snakes: int, batch: int, device: torch.device | str) -> torch.Tensor:
+    """The per-game solo flag; None: as the official CLI picks, solo exactly for one snake."""
+    value = n_snakes == 1 if solo is None else solo
+    return torch.full((batch,), value, dtype=torch.bool, device=device)
+
+
 def from_boards(
     boards: Sequence[Board],
     seeds: Sequence[int],
     device: torch.device | str = "cpu",
     capacity: int | None = None,
+    solo: bool | None = None,
 ) -> BatchState:
-    """Stack reference boards (same size and number of snakes) into a BatchState."""
+    """Stack reference boards (same size and number of snakes) into a BatchState. ``solo``:
+    the game-over rule, as in ``game.play_game`` (None: solo exactly for one snake)."""
     if not boards:
         raise ValueError("from_boards needs at least one board")
     if len(seeds) != len(boards):
@@ -211,6 +220,7 @@ def from_boards(
         hazard=hazard,
         cnt=cnt,
         done=torch.zeros(B, dtype=torch.bool),
+        solo=_solo(solo, n, B, "cpu"),
     )
     state.done = _game_over(state)
     return _to(state, device)
@@ -235,9 +245,11 @@ def standard_starts(
     seeds: torch.Tensor,
     device: torch.device | str = "cpu",
     capacity: int | None = None,
+    solo: bool | None = None,
 ) -> BatchState:
     """Turn 0 of ``len(seeds)`` standard games, built directly as tensors: the same boards as
-    ``start.standard_start`` gives for each seed, without a Python loop over games."""
+    ``start.standard_start`` gives for each seed, without a Python loop over games. ``solo``:
+    the game-over rule, as in ``from_boards``; a standard game of one snake is over at once."""
     check_start(size, size, n_snakes)
     seed = torch.as_tensor(seeds, dtype=torch.long).to(device) & rng.MASK32
     geo, S, B = Geometry(size, size), n_snakes, seed.shape[0]
@@ -285,7 +297,7 @@ def standard_starts(
     cnt = torch.zeros(B, S, P, dtype=CNT_DTYPE, device=device)
     cnt.scatter_(2, pos[..., None], START_LENGTH)
     zeros = torch.zeros(B, S, dtype=torch.long, device=device)
-    return BatchState(
+    state = BatchState(
         geo=geo,
         seed=seed,
         turn=torch.zeros(B, dtype=torch.long, device=device),
@@ -301,7 +313,10 @@ def standard_starts(
         hazard=torch.zeros(B, P, dtype=torch.long, device=device),
         cnt=cnt,
         done=torch.zeros(B, dtype=torch.bool, device=device),
+        solo=_solo(solo, S, B, device),
     )
+    state.done = _game_over(state)
+    return state
 
 
 def _to(state: BatchState, device: torch.device | str) -> BatchState:
@@ -350,14 +365,26 @@ def to_board(
 
 
 def _default_moves(state: BatchState, heads: torch.Tensor) -> torch.Tensor:
-    """Move code continuing the neck direction, up when there is no usable neck: [B, S]."""
+    """Move code of ``reference.default_move`` (official ``getDefaultMove``): [B, S]. The
+    neck direction; a neck not next to the head anchors on the zero axis; else up. The
+    checks run in reverse order of precedence, so the first that holds wins."""
     neck = state.segment(1)
-    d = heads - neck
     wp = state.geo.wp
+    hx, hy = heads % wp - 1, heads // wp - 1
+    nx, ny = neck % wp - 1, neck // wp - 1
+    rules = [  # (condition, move code), highest precedence first
+        (hx == nx + 1, 3),
+        (hx == nx - 1, 2),
+        (hy == ny + 1, 0),
+        (hy == ny - 1, 1),
+        ((hx == 0) & (nx > 0), 3),
+        ((nx == 0) & (hx > 0), 2),
+        ((hy == 0) & (ny > 0), 0),
+        ((ny == 0) & (hy > 0), 1),
+    ]
     out = torch.zeros_like(heads)  # up
-    out = torch.where(d == -wp, 1, out)
-    out = torch.where(d == -1, 2, out)
-    out = torch.where(d == 1, 3, out)
+    for cond, code in reversed(rules):
+        out = torch.where(cond, code, out)
     return torch.where(state.length >= 2, out, torch.zeros_like(out))
 
 
@@ -392,7 +419,8 @@ def _hazards(
     on_hazard = state.hazard.gather(1, heads)  # [B, S]
     on_food = state.food.gather(1, heads)
     hit = live & state.alive & (on_hazard > 0) & ~on_food
-    damaged = (state.health - on_hazard * settings.hazard_damage_per_turn).clamp(min=0)
+    damage = on_hazard * settings.hazard_damage_per_turn  # negative: heals
+    damaged = (state.health - damage).clamp(0, MAX_HEALTH)
     state.health = torch.where(hit, damaged, state.health)
     dead = hit & (state.health <= 0)
     _eliminate(state, dead, C_HAZARD, torch.full_like(state.killer, -1), nxt)
@@ -430,7 +458,7 @@ def _spawn(
     need, G = need[games], len(games)
     alive = state.alive[games]  # [G, S]
     occupied = ((state.cnt[games] > 0) & alive[..., None]).any(1)  # [G, P]
-    occupied |= state.food[games] | (state.hazard[games] > 0) | state.geo.wall_mask(state.device)
+    occupied |= state.food[games] | state.geo.wall_mask(state.device)  # hazards are free
     near = (heads[games][..., None] + state.geo.deltas(state.device)).clamp(0, P - 1)  # [G, S, 4]
     near = torch.where(alive[..., None], near, 0)  # dead heads mark cell 0, a wall
     occupied.scatter_(1, near.reshape(G, -1), True)
@@ -496,7 +524,7 @@ def _collisions(
 
 def _game_over(state: BatchState) -> torch.Tensor:
     left = state.alive.sum(1)
-    return left == 0 if state.snakes == 1 else left <= 1
+    return torch.where(state.solo, left == 0, left <= 1)
 
 
 def step_(state: BatchState, moves: torch.Tensor, settings: Settings) -> None:
@@ -510,11 +538,11 @@ def step_(state: BatchState, moves: torch.Tensor, settings: Settings) -> None:
     if bool(state.hazard.any()):
         _hazards(state, heads, settings, nxt, active)
     _feed(state, heads, active)
-    _spawn(state, heads, settings, playing)
     _collisions(state, heads, nxt, active)
     died = active & ~state.alive
     if bool(died.any()):
         state.cnt[died] = 0
+    _spawn(state, heads, settings, playing)  # the standard map's post-update step
     state.turn = torch.where(playing, nxt, state.turn)
     state.done = state.done | _game_over(state)
 

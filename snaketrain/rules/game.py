@@ -48,16 +48,22 @@ def play_game(
     names: Sequence[str] | None = None,
     max_turns: int | None = None,
     start: Board | None = None,
+    solo: bool | None = None,
 ) -> GameRecord:
     """Play one game, snake i moved by ``policies[i]``. ``max_turns`` caps the game (a draw
-    when several snakes are still alive at the cap)."""
+    when several snakes are still alive at the cap). ``solo`` picks the game-over rule: the
+    solo ruleset (on until no snake is left) or the standard one (over when at most one is
+    left, so a single snake's game ends at turn 0); None, as the official CLI does
+    (``WithSolo(len(urls) < 2)``): solo exactly when the game has one snake."""
     settings = settings or Settings()
     if start is None:
         ids = [f"snake-{i}" for i in range(len(policies))]
         start = standard_start(size, ids, seed, names)
+    if solo is None:
+        solo = len(start.snakes) == 1
     record = GameRecord(seed=seed, settings=settings, boards=[start])
     board = start
-    while not is_game_over(board):
+    while not is_game_over(board, solo):
         if max_turns is not None and board.turn >= max_turns:
             record.turn_limit_reached = True
             break

@@ -3,9 +3,12 @@
 This is the oracle. Each stage of a turn is one small function that changes the board it is
 given; ``step`` copies the board once and applies the stages in the official order:
 
-    move -> reduce health -> hazard damage -> feed -> spawn food -> eliminate
+    move -> reduce health -> hazard damage -> feed -> eliminate -> spawn food
 
-Semantics follow BattlesnakeOfficial/rules (standard.go, board.go, maps/standard.go).
+The first five are the official standard ruleset's pipeline (standard.go); spawning food is the
+standard map's post-update step (maps/standard.go ``PostUpdateBoard``), which the official
+engine runs after the ruleset, so food never lands where a living snake is after eliminations.
+Semantics follow BattlesnakeOfficial/rules at 87e094e (standard.go, board.go, maps/standard.go).
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ def check_move(move: str | None) -> str | None:
 
 
 def default_move(body: list[Point]) -> str:
-    """The move a snake makes when it sends none: continue in the neck direction, else up."""
+    """The move a snake makes when it sends none (official ``getDefaultMove``): continue in the
+    neck direction; with a neck not next to the head (a wrapped board), anchor on the zero axis
+    (head at x=0 with neck x>0: right; neck at x=0 with head x>0: left; the same for y: up,
+    down); else (no neck, or head on neck) up."""
     if len(body) >= 2:
         head, neck = body[0], body[1]
         if head.x == neck.x + 1:
@@ -48,6 +54,14 @@ def default_move(body: list[Point]) -> str:
         if head.y == neck.y + 1:
             return "up"
         if head.y == neck.y - 1:
+            return "down"
+        if head.x == 0 and neck.x > 0:
+            return "right"
+        if neck.x == 0 and head.x > 0:
+            return "left"
+        if head.y == 0 and neck.y > 0:
+            return "up"
+        if neck.y == 0 and head.y > 0:
             return "down"
     return "up"
 
@@ -69,7 +83,8 @@ def reduce_health(board: Board) -> None:
 
 def damage_hazards(board: Board, settings: Settings, next_turn: int) -> None:
     """Each hazard entry on the head's cell costs ``hazard_damage_per_turn`` (stacked hazards
-    stack), unless food lies on that cell. Health floors at 0, which eliminates at once."""
+    stack), unless food lies on that cell; a negative damage heals. Health stays within
+    0..MAX_HEALTH; 0 eliminates at once."""
     food = set(board.food)
     for snake in board.alive_snakes:
         head = snake.body[0]
@@ -77,7 +92,8 @@ def damage_hazards(board: Board, settings: Settings, next_turn: int) -> None:
             continue
         for hazard in board.hazards:
             if hazard == head:
-                snake.health = max(0, snake.health - settings.hazard_damage_per_turn)
+                health = snake.health - settings.hazard_damage_per_turn
+                snake.health = min(MAX_HEALTH, max(0, health))
                 if snake.health <= 0:
                     eliminate(snake, HAZARD, "", next_turn)
                     break
@@ -99,10 +115,16 @@ def feed_snakes(board: Board) -> None:
     board.food = remaining
 
 
-def unoccupied_points(board: Board, *, allow_next_to_heads: bool = False) -> list[Point]:
-    """Cells with no food, no hazard and no living snake, in row-major order (y, then x).
-    Unless ``allow_next_to_heads``, cells a head could move to next turn count as occupied."""
-    taken: set[Point] = set(board.food) | set(board.hazards)
+def unoccupied_points(
+    board: Board, *, allow_next_to_heads: bool = False, hazards_taken: bool = False
+) -> list[Point]:
+    """Cells with no food and no living snake, in row-major order (y, then x): official
+    ``GetUnoccupiedPoints``. Unless ``allow_next_to_heads``, cells a head could move to next
+    turn count as occupied; hazards count only with ``hazards_taken`` (the standard map spawns
+    food on hazards)."""
+    taken: set[Point] = set(board.food)
+    if hazards_taken:
+        taken.update(board.hazards)
     for snake in board.alive_snakes:
         taken.update(snake.body)
         if not allow_next_to_heads:
@@ -182,10 +204,12 @@ def eliminate_snakes(board: Board, next_turn: int) -> None:
         eliminate(snake, cause, by, next_turn)
 
 
-def is_game_over(board: Board) -> bool:
-    """Multi-snake games end when at most one snake is left; solo games when none is."""
+def is_game_over(board: Board, solo: bool = False) -> bool:
+    """The standard ruleset ends a game when at most one snake is left (official
+    ``GameOverStandard``, a single-snake game included: it is over at once); the solo ruleset
+    (``solo``, official ``GameOverSolo``) when none is."""
     alive = len(board.alive_snakes)
-    return alive == 0 if len(board.snakes) == 1 else alive <= 1
+    return alive == 0 if solo else alive <= 1
 
 
 def step(
@@ -205,7 +229,7 @@ def step(
     reduce_health(nxt)
     damage_hazards(nxt, settings, turn)
     feed_snakes(nxt)
-    spawn_food(nxt, settings, seed, board.turn)
     eliminate_snakes(nxt, turn)
+    spawn_food(nxt, settings, seed, board.turn)
     nxt.turn = turn
     return nxt

@@ -56,17 +56,14 @@ class Settings:
 
     food_spawn_chance: int = 15  # percent per turn when food >= minimum_food
     minimum_food: int = 1
-    hazard_damage_per_turn: int = 14
+    hazard_damage_per_turn: int = 14  # may be negative: a hazard then heals (capped at 100)
 
     def __post_init__(self) -> None:
         if not 0 <= self.food_spawn_chance <= 100:
             raise ValueError(f"food_spawn_chance must be 0..100, got {self.food_spawn_chance}")
         if self.minimum_food < 0:
             raise ValueError(f"minimum_food must be >= 0, got {self.minimum_food}")
-        if self.hazard_damage_per_turn < 0:
-            raise ValueError(
-                f"hazard_damage_per_turn must be >= 0, got {self.hazard_damage_per_turn}"
-            )
+        # Any integer, as the official engine takes it: a negative damage heals.
 
     def to_api(self) -> dict[str, object]:
         return {

@@ -18,7 +18,7 @@ import torch
 from snaketrain.rules import batched as bt
 from snaketrain.rules.reference import is_game_over, step
 from snaketrain.rules.start import standard_start
-from snaketrain.rules.types import CAUSES, MOVES, Board, Point, Settings
+from snaketrain.rules.types import CAUSES, MOVES, Board, Point, Settings, Snake
 from snaketrain.snake.random_safe import random_safe
 
 TURN_CAP = 250
@@ -78,17 +78,20 @@ def run_differential(
     seeds: list[int],
     settings: Settings,
     chaos: float = 0.0,
+    solo: bool | None = None,
 ) -> tuple[int, set[str]]:
     """Play all games to the end in both engines, comparing after every turn.
     ``chaos``: share of moves replaced by a random code, -1 (no move) included.
+    ``solo``: the game-over rule (None: solo exactly for one snake, as the engines default).
     Returns the number of turns compared and the elimination causes seen."""
     rnd = random.Random(1234)
-    state = bt.from_boards(boards, seeds)
+    solo = len(boards[0].snakes) == 1 if solo is None else solo
+    state = bt.from_boards(boards, seeds, solo=solo)
     assert snapshot(state) == [reference_snapshot(b) for b in boards]
     compared, causes = 0, set()
     S = len(boards[0].snakes)
     while True:
-        live = [i for i, b in enumerate(boards) if not is_game_over(b) and b.turn < TURN_CAP]
+        live = [i for i, b in enumerate(boards) if not is_game_over(b, solo) and b.turn < TURN_CAP]
         if not live:
             break
         moves = torch.full((len(boards), S), -1, dtype=torch.long)
@@ -115,7 +118,7 @@ def run_differential(
             assert got[k] == want, f"game {i} (seed {seeds[i]}) differs at turn {boards[i].turn}"
             causes.update(s.eliminated_cause for s in boards[i].snakes)
         compared += len(live)
-        over = torch.tensor([is_game_over(b) for b in boards])
+        over = torch.tensor([is_game_over(b, solo) for b in boards])
         assert torch.equal(state.done | frozen, over | frozen)
     return compared, causes
 
@@ -179,3 +182,33 @@ def test_batched_standard_starts_equal_reference_starts(size: int, n: int) -> No
     batched = bt.standard_starts(size, n, torch.tensor(seeds))
     want = [reference_snapshot(standard_start(size, [f"s{i}" for i in range(n)], s)) for s in seeds]
     assert snapshot(batched) == want
+
+
+def test_default_moves_match_for_every_head_and_neck() -> None:
+    # Every (head, neck) pair on a 5x5 board, adjacent or not (a wrapped board's neck), with
+    # no move sent: both engines apply official getDefaultMove.
+    cells = [Point(x, y) for y in range(5) for x in range(5)]
+    boards = [Board(5, 5, [Snake("a", 100, [h, n, n])]) for h in cells for n in cells]
+    settings = Settings(food_spawn_chance=0, minimum_food=0)
+    state = bt.from_boards(boards, [0] * len(boards))
+    bt.step_(state, torch.full((len(boards), 1), -1, dtype=torch.long), settings)
+    want = [reference_snapshot(step(b, {}, 0, settings)) for b in boards]
+    assert snapshot(state) == want
+
+
+@pytest.mark.parametrize(("size", "n"), [(7, 2), (11, 4)])
+def test_healing_hazards_match(size: int, n: int) -> None:
+    seeds = list(range(40))
+    boards = [_with_hazards(standard_start(size, [f"s{i}" for i in range(n)], s), s) for s in seeds]
+    settings = Settings(food_spawn_chance=25, minimum_food=2, hazard_damage_per_turn=-7)
+    turns, _ = run_differential(boards, seeds, settings, chaos=0.2)
+    assert turns > 200
+
+
+def test_a_single_snake_standard_game_is_over_at_once_in_both_engines() -> None:
+    seeds = list(range(5))
+    boards = [standard_start(7, ["s0"], s) for s in seeds]
+    assert bool(bt.standard_starts(7, 1, torch.tensor(seeds), solo=False).done.all())
+    assert not bool(bt.standard_starts(7, 1, torch.tensor(seeds)).done.any())  # solo: on
+    assert bool(bt.from_boards(boards, seeds, solo=False).done.all())
+    assert run_differential(boards, seeds, Settings(), solo=False) == (0, set())

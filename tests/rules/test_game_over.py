@@ -1,6 +1,6 @@
-"""Game over, written from the rules: a multi-snake game ends when at most one snake is left
-(official GameOverStandard); a solo game ends when its snake is gone (official solo ruleset,
-which the CLI uses for a single snake)."""
+"""Game over, written from the rules: the standard ruleset ends a game when at most one snake is
+left (official GameOverStandard), a single-snake game included; the solo ruleset when its snake
+is gone (official GameOverSolo, which the CLI uses for a single snake: ``WithSolo(urls < 2)``)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,30 @@ def snakes_with(alive: list[bool]) -> Board:
     ],
 )
 def test_is_game_over(alive: list[bool], over: bool) -> None:
+    assert is_game_over(snakes_with(alive), solo=len(alive) == 1) is over
+
+
+@pytest.mark.parametrize(
+    ("alive", "over"), [([True], True), ([False], True), ([True, True], False), ([], True)]
+)
+def test_the_standard_ruleset_ends_a_single_snake_game_at_once(
+    alive: list[bool], over: bool
+) -> None:
     assert is_game_over(snakes_with(alive)) is over
+
+
+@pytest.mark.parametrize(
+    ("alive", "over"), [([True], False), ([True, False], False), ([False, False], True)]
+)
+def test_the_solo_ruleset_goes_on_while_a_snake_is_alive(alive: list[bool], over: bool) -> None:
+    assert is_game_over(snakes_with(alive), solo=True) is over
+
+
+def test_a_single_snake_standard_game_is_over_at_turn_zero() -> None:
+    record = play_game([random_safe], size=7, seed=2, solo=False)
+    assert [b.turn for b in record.boards] == [0]
+    assert record.final.alive_snakes and record.moves == []
+    assert record.winner is None and not record.is_draw
 
 
 def test_a_two_snake_game_ends_when_one_snake_is_left() -> None:

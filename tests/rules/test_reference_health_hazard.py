@@ -114,3 +114,36 @@ def test_running_out_of_health_off_hazards_is_out_of_health() -> None:
     settings = Settings(minimum_food=0, food_spawn_chance=0)
     a = step(b, {"a": "up"}, seed=0, settings=settings).snake("a")
     assert (a.health, a.eliminated_cause, a.eliminated_turn) == (0, OUT_OF_HEALTH, 10)
+
+
+@pytest.mark.parametrize(
+    ("health", "hazards", "food", "damage", "expected_health", "expected_cause"),
+    [
+        # official DamageHazardsStandard: a negative damage heals, capped at MAX_HEALTH
+        (50, [(3, 3)], [], -10, 60, NOT_ELIMINATED),
+        (95, [(3, 3)], [], -10, 100, NOT_ELIMINATED),
+        (50, [(3, 3), (3, 3)], [], -10, 70, NOT_ELIMINATED),  # stacked entries heal twice
+        (0, [(3, 3)], [], -10, 10, NOT_ELIMINATED),  # healed before elimination is judged
+        (50, [(3, 3)], [(3, 3)], -10, 50, NOT_ELIMINATED),  # food on the cell: no effect
+        (50, [(4, 4)], [], -10, 50, NOT_ELIMINATED),  # not on the head's cell
+    ],
+)
+def test_negative_hazard_damage_heals(
+    health: int,
+    hazards: list,
+    food: list,
+    damage: int,
+    expected_health: int,
+    expected_cause: str,
+) -> None:
+    b = board([snake("a", BODY, health=health)], hazards=hazards, food=food)
+    damage_hazards(b, Settings(hazard_damage_per_turn=damage), next_turn=8)
+    assert b.snake("a").health == expected_health
+    assert b.snake("a").eliminated_cause == expected_cause
+
+
+def test_a_turn_on_a_healing_hazard_with_one_health_left_survives() -> None:
+    b = board([snake("a", BODY, health=1)], hazards=[(3, 4)])
+    settings = Settings(hazard_damage_per_turn=-5, minimum_food=0, food_spawn_chance=0)
+    a = step(b, {"a": "up"}, seed=0, settings=settings).snake("a")
+    assert (a.health, a.eliminated_cause) == (5, NOT_ELIMINATED)

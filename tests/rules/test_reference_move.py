@@ -114,3 +114,20 @@ def test_step_returns_a_new_board_one_turn_later() -> None:
     assert nxt.turn == 5
     assert cells(nxt.snake("a").body) == [(3, 2), (2, 2), (2, 1)]
     assert cells(b.snake("a").body) == UPRIGHT  # the input board is not changed
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # official getDefaultMove on a wrapped board: the neck is on the far edge
+        ([(0, 3), (6, 3)], "right"),  # head at x=0, neck x>0: came in from the right edge
+        ([(6, 3), (0, 3)], "left"),  # neck at x=0, head x>0
+        ([(3, 0), (3, 6)], "up"),  # head at y=0, neck y>0
+        ([(3, 6), (3, 0)], "down"),  # neck at y=0, head y>0
+        ([(0, 0), (6, 6), (5, 6)], "right"),  # the x check comes first
+        ([(2, 2), (4, 5)], "up"),  # far apart, no axis at zero: up
+        ([(0, 0), (0, 0)], "up"),  # stacked at the corner: up
+    ],
+)
+def test_default_move_with_a_neck_not_next_to_the_head(body: list, expected: str) -> None:
+    assert default_move(pts(body)) == expected

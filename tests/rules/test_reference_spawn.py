@@ -1,11 +1,12 @@
-"""Stage 5 of a turn, spawn food (official maps/standard.go UpdateBoard and board.go
+"""The last stage of a turn, spawn food (official maps/standard.go PostUpdateBoard and board.go
 GetUnoccupiedPoints), written from the rules.
 
 With fewer than ``minimumFood`` food on the board, exactly enough food spawns to reach it.
 Otherwise one food spawns when ``100 - roll < foodSpawnChance`` for a roll uniform in 0..99, as
 the official engine writes it; that makes the real chance ``foodSpawnChance - 1`` percent (0 never
 spawns; 1 never spawns; 15 spawns 14% of turns; 100 spawns 99% of turns). Food spawns only on
-cells free of food, hazards, living snakes, and cells next to a living head.
+cells free of food, living snakes, and cells next to a living head; hazards do not count (the
+standard map calls ``GetUnoccupiedPoints(b, false, false)``). Food spawns after eliminations.
 """
 
 from __future__ import annotations
@@ -88,11 +89,11 @@ def test_a_spawned_food_lands_on_a_free_cell() -> None:
     assert 60 < spawned < 140  # 49% of 200
 
 
-def test_food_never_spawns_on_snakes_food_hazards_or_next_to_a_living_head() -> None:
+def test_food_never_spawns_on_snakes_food_or_next_to_a_living_head_but_may_on_hazards() -> None:
     # 5 x 3 board, hand-marked:        y=2:  .  n  .  b  F
     #   A: living snake, head (1, 1)    y=1:  n  A  n  b  .
     #   b: eliminated snake (free)      y=0:  A  A  .  .  H
-    #   n: next to A's head; F: food; H: hazard
+    #   n: next to A's head; F: food; H: hazard (free)
     b = board(
         [
             snake("A", [(1, 1), (1, 0), (0, 0)]),
@@ -103,8 +104,9 @@ def test_food_never_spawns_on_snakes_food_hazards_or_next_to_a_living_head() -> 
         food=[(4, 2)],
         hazards=[(4, 0)],
     )
-    free = {(2, 0), (3, 0), (3, 1), (4, 1), (0, 2), (2, 2), (3, 2)}
+    free = {(2, 0), (3, 0), (4, 0), (3, 1), (4, 1), (0, 2), (2, 2), (3, 2)}
     assert set(cells(unoccupied_points(b))) == free
+    assert set(cells(unoccupied_points(b, hazards_taken=True))) == free - {(4, 0)}
     spawn_food(b, Settings(minimum_food=50, food_spawn_chance=0), seed=7, turn=0)
     assert cells(b.food)[0] == (4, 2)
     assert set(cells(b.food[1:])) == free  # fills every free cell and nothing else
@@ -128,7 +130,9 @@ def test_a_full_board_does_not_crash(minimum: int) -> None:
     assert b.food == []
     full = board([], width=2, height=2, food=[(0, 0), (1, 0), (0, 1)], hazards=[(1, 1)])
     spawn_food(full, Settings(minimum_food=minimum + 4, food_spawn_chance=100), seed=1, turn=0)
-    assert len(full.food) == 3
+    assert cells(full.food) == [(0, 0), (1, 0), (0, 1), (1, 1)]  # the hazard cell takes food
+    spawn_food(full, Settings(minimum_food=minimum + 4, food_spawn_chance=100), seed=1, turn=1)
+    assert len(full.food) == 4
 
 
 def test_spawning_is_deterministic_for_a_seed_and_turn() -> None:
@@ -163,3 +167,12 @@ def test_a_turn_replaces_eaten_food_to_keep_the_minimum() -> None:
     assert new != Point(3, 4)
     assert new not in a.body
     assert abs(new.x - a.head.x) + abs(new.y - a.head.y) > 1
+
+
+def test_food_spawns_after_eliminations_on_the_cells_they_free() -> None:
+    # 3 x 1 board: a starves this turn; its cells and the cells next to its head are free for
+    # the food spawned the same turn (official order: ruleset, then the map's post-update).
+    b = board([snake("a", [(1, 0), (0, 0)], health=1)], width=3, height=1)
+    nxt = step(b, {"a": "right"}, seed=0, settings=Settings(minimum_food=3, food_spawn_chance=0))
+    assert nxt.snake("a").eliminated_cause == OUT_OF_HEALTH
+    assert sorted(cells(nxt.food)) == [(0, 0), (1, 0), (2, 0)]
