@@ -42,7 +42,8 @@ def on_board(pos: int, width: int, height: int) -> bool:
 
 @njit(cache=True, inline="always")
 def default_move(body: np.ndarray, hp: int, length: int, wp: int) -> int:
-    """The neck direction (``reference.default_move``), up without a usable neck."""
+    """``reference.default_move``: the neck direction; a neck not next to the head anchors
+    on the zero axis; up without a usable neck."""
     if length < 2:
         return UP
     L = body.shape[0]
@@ -54,6 +55,18 @@ def default_move(body: np.ndarray, hp: int, length: int, wp: int) -> int:
     if d == wp:
         return UP
     if d == -wp:
+        return DOWN
+    # a neck not next to the head (wrapped boards): anchor on the zero axis
+    hx, hy = body[hp] % wp - 1, body[hp] // wp - 1
+    n = body[(hp + 1) % L]
+    nx, ny = n % wp - 1, n // wp - 1
+    if hx == 0 and nx > 0:
+        return RIGHT
+    if nx == 0 and hx > 0:
+        return LEFT
+    if hy == 0 and ny > 0:
+        return UP
+    if ny == 0 and hy > 0:
         return DOWN
     return UP
 
@@ -114,7 +127,7 @@ def step_game(
             continue
         h = body[s, hp[s]]
         if hazard[h] > 0 and not food[h]:
-            health[s] = max(0, health[s] - hazard[h] * hz_damage)
+            health[s] = min(MAX_HEALTH, max(0, health[s] - hazard[h] * hz_damage))
             if health[s] <= 0:
                 alive[s] = False
                 cause[s] = C_HAZARD
@@ -134,6 +147,10 @@ def step_game(
     for s in range(S):
         if alive[s]:
             food[body[s, hp[s]]] = False
+    eliminate(
+        body, hp, length, health, alive, cause, killer, etime, cnt, nxt, width, height, scratch
+    )
+    # the standard map's post-update step: after eliminations, as the official engine
     spawn_food(
         body,
         hp,
@@ -148,9 +165,6 @@ def step_game(
         spawn_chance,
         min_food,
         scratch,
-    )
-    eliminate(
-        body, hp, length, health, alive, cause, killer, etime, cnt, nxt, width, height, scratch
     )
     left = 0
     for s in range(S):
@@ -178,8 +192,8 @@ def spawn_food(
     scratch,
 ) -> None:
     """``reference.spawn_food``: up to ``min_food``, else one with ``spawn_chance``%, on the
-    free cells (no food, hazard, living body, or cell next to a living head) in row-major
-    order, the k-th pick drawn from (seed, turn, SPAWN_PICK, k)."""
+    free cells (no food, living body, or cell next to a living head; hazards are free) in
+    row-major order, the k-th pick drawn from (seed, turn, SPAWN_PICK, k)."""
     S = body.shape[0]
     P = food.shape[0]
     wp = width + 2
@@ -201,7 +215,7 @@ def spawn_food(
     for y in range(height):
         for x in range(width):
             p = (y + 1) * wp + x + 1
-            if food[p] or hazard[p] > 0:
+            if food[p]:
                 continue
             taken = False
             for s in range(S):

@@ -72,7 +72,12 @@ def run_differential(
     compared, causes = 0, set()
     S = len(boards[0].snakes)
     while True:
-        live = [i for i, b in enumerate(boards) if not is_game_over(b) and b.turn < TURN_CAP]
+        # one snake: the solo ruleset, as both engines play a one-snake start by default
+        live = [
+            i
+            for i, b in enumerate(boards)
+            if not is_game_over(b, solo=S == 1) and b.turn < TURN_CAP
+        ]
         if not live:
             break
         fast_choice = random_safe_moves(st)
@@ -100,7 +105,7 @@ def run_differential(
             assert snapshot(st, i) == want, f"game {i} (seed {seeds[i]}) at turn {boards[i].turn}"
             causes.update(s.eliminated_cause for s in boards[i].snakes)
         compared += len(live)
-        over = np.array([is_game_over(b) for b in boards])
+        over = np.array([is_game_over(b, solo=S == 1) for b in boards])
         assert np.array_equal(st.done | frozen, over | frozen)
     return compared, causes
 
@@ -191,3 +196,12 @@ def test_moves_are_checked() -> None:
         fs.step_(st, np.zeros((1, 3), np.int64))
     with pytest.raises(ValueError, match="move codes"):
         fs.step_(st, np.full((1, 2), 4, np.int64))
+
+
+def test_negative_hazard_damage_heals_as_the_reference() -> None:
+    """A negative hazardDamagePerTurn heals, capped at full health, in both engines."""
+    seeds = list(range(30))
+    boards = [_with_hazards(b, s) for b, s in zip(_starts(7, 2, seeds), seeds, strict=True)]
+    settings = Settings(food_spawn_chance=25, minimum_food=2, hazard_damage_per_turn=-10)
+    turns, _ = run_differential(boards, seeds, settings, chaos=0.1)
+    assert turns > 100
