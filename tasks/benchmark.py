@@ -31,6 +31,11 @@ def _key(_ctx: Any, p: dict[str, Any]) -> str:
     return p["spec"].key
 
 
+# Seconds each shard played here took, by shard key, until ``_merge`` logs the shard (the
+# task returns only its result, which is what is persisted and cached).
+_took: dict[str, float] = {}
+
+
 @task(
     name="benchmark",
     persist_result=True,
@@ -45,8 +50,11 @@ def benchmark(
     ``benchmark_runs.jsonl``; a remote worker, the only one that knows, logs it here."""
     t0 = time.perf_counter()
     result = training.play_shard(spec, processes)
+    seconds = time.perf_counter() - t0
     if record_here:
-        training.record_run(results_dir, spec.key, result.games, time.perf_counter() - t0)
+        training.record_run(results_dir, spec.key, result.games, seconds)
+    else:
+        _took[spec.key] = seconds
     return result
 
 
@@ -111,7 +119,7 @@ def _merge(shards: list[Submitted], results_dir: str) -> MatchResult:
     for future, spec in shards:
         part = future.result()
         if spec is not None and future.state.name != "Cached":
-            training.record_run(results_dir, spec.key, part.games, None)
+            training.record_run(results_dir, spec.key, part.games, _took.pop(spec.key, None))
         parts.append(part)
     return MatchResult.merge(parts)
 

@@ -163,11 +163,12 @@ def commit_text(
         timestamp=timestamp,
         elo=elo.elo,
         elo_ci=[elo.low, elo.high],
-        llr=verdict.llr if verdict.llr is not None else math.nan,
+        llr=verdict.llr,
         changes=proposal.changes,
         advisor=proposal.advisor,
         tuning_games=proposal.tuning_games,
         verification_games=verdict.result.games,
+        min_elo=verdict.min_elo,
     )
 
 
