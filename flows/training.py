@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger, unmapped
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks.training import GitTarget, TrainingSettings
+from snaketrain import training
 from snaketrain.gitops import PENDING_NAME
 from snaketrain.training import SnakeRef, Strength
 from snaketrain.trainlog import LOG_NAME
@@ -68,7 +69,17 @@ def training_iteration(
 
     after = before
     if winner is not None:
-        after = measure_strength(candidates[winner], refs, settings, results_dir)
+        measured = measure_strength(candidates[winner], refs, settings, results_dir)
+        if not training.confirmed(verdicts[winner], before, measured):
+            logger.warning(
+                "not committed: the fixed-N winner re-measured %.2f%%, below the best's %.2f%%",
+                100 * measured.win_rate,
+                100 * before.win_rate,
+            )
+            verdicts[winner] = training.unconfirmed(verdicts[winner])
+            winner = None
+    if winner is not None:
+        after = measured
         outcome = commit(
             start,
             proposals[winner],
