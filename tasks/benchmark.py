@@ -1,10 +1,10 @@
 """benchmark: shards of game pairs as tasks, and the deciding/measuring drivers over them.
 
 ``benchmark`` plays one shard here (or in this process's worker pool); ``remote_benchmark``
-runs it as a flow run of a benchmark deployment on a work pool. ``play_batch`` submits every
-shard of a batch at once and merges them; ``decide`` and ``measure`` hand it to the library's
-one SPRT loop, fixed-N test and re-measurement (``snaketrain.arena.decide``), so the flow
-calls steps, never statistics.
+sends it to a benchmark deployment's long-lived flow run on a work pool (``tasks.remote``).
+``play_batch`` submits every shard of a batch at once and merges them; ``decide`` and
+``measure`` hand it to the library's one SPRT loop, fixed-N test and re-measurement
+(``snaketrain.arena.decide``), so the flow calls steps, never statistics.
 """
 
 from __future__ import annotations
@@ -66,19 +66,12 @@ def benchmark(
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
 )
 def remote_benchmark(deployment: str, spec: ShardSpec, results_dir: str) -> MatchResult:
-    """Run one shard as a flow run of the benchmark deployment ``deployment`` (a work pool's
-    worker plays it) and read its result."""
-    from prefect.deployments import run_deployment
+    """Play one shard on the benchmark deployment ``deployment``: sent to the one long-lived
+    flow run that serves this trainer's shards there (``tasks.remote``), its result read
+    back from the shared results folder."""
+    from tasks.remote import servers
 
-    run = run_deployment(
-        deployment,
-        parameters={"spec": spec.to_dict(), "results_dir": results_dir},
-        timeout=None,
-        as_subflow=True,
-    )
-    if run.state is None or not run.state.is_completed():
-        raise RuntimeError(f"benchmark shard {spec.shard} on {deployment} ended {run.state}")
-    return MatchResult.from_json(spec.file(results_dir).read_text(encoding="utf-8"))
+    return servers.play(deployment, spec, results_dir)
 
 
 def match_setup(settings: Any, master_seed: int) -> MatchSetup:
