@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -143,9 +144,10 @@ def serve(
     alive: Callable[[], bool] = lambda: True,
     on_shard: Callable[[ShardSpec, MatchResult], None] | None = None,
 ) -> int:
-    """Play the queue's shards as they come until the queue is stopped, no shard came for
-    ``idle_s`` seconds, or ``alive()`` turns false (checked between shards and while idle:
-    e.g. the process that started this one is gone). Returns the number of shards served."""
+    """Play the queue's shards as they come until the queue is stopped (its folder is then
+    removed: its trainer sends no more), no shard came for ``idle_s`` seconds, or ``alive()``
+    turns false (checked between shards and while idle: e.g. the process that started this
+    one is gone). Returns the number of shards served."""
     served, last = 0, time.monotonic()
     while not queue.stopped and alive():
         spec = queue.take()
@@ -158,6 +160,8 @@ def serve(
         served, last = served + 1, time.monotonic()
         if on_shard is not None:
             on_shard(spec, result)
+    if queue.stopped:
+        shutil.rmtree(queue.root, ignore_errors=True)
     return served
 
 

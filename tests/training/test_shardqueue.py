@@ -70,6 +70,7 @@ def test_a_server_waits_for_shards_and_ends_when_the_queue_is_stopped(tmp_path: 
     queue.stop()
     server.join(30)
     assert not server.is_alive() and counted == [2]
+    assert not queue.root.exists()  # a stopped queue leaves nothing behind
     assert got == [training.play_shard(s) for s in sent]
 
 
