@@ -257,6 +257,7 @@ def strength_figure(entries: Sequence[LogEntry]) -> Figure:
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(10, 7), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
@@ -340,6 +341,7 @@ def strength_figure(entries: Sequence[LogEntry]) -> Figure:
     cand_ax.set_ylabel("win rate vs the\nincumbent (%)")
     cand_ax.set_title("each candidate against the incumbent, in the games that decided it")
     cand_ax.set_xlabel("iteration")
+    cand_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in (best_ax, cand_ax):
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize="small")

@@ -21,7 +21,7 @@ TABLE_ROWS = 50
 #: Iterations in the status plot artifact (the newest).
 PLOT_ITERATIONS = 500
 #: Resolution of the status plot artifact (its figure is 10 x 7 inches).
-PLOT_DPI = 60
+PLOT_DPI = 72
 
 VERDICT_WORDS = {
     "accept": "accepted",
@@ -115,16 +115,14 @@ def log_rows(entries: Sequence[LogEntry], n: int = TABLE_ROWS) -> list[dict[str,
         rows.append(
             {
                 "iteration": e.iteration,
-                "time (UTC)": e.timestamp.replace("T", " ")[:16],
+                "time (UTC)": e.timestamp.replace("T", " ")[5:16],
                 "verdict": VERDICT_WORDS.get(verdict, verdict),
                 "best vs reference": best,
                 "change": f"{100.0 * e.improvement:+.2f}",
-                "win vs incumbent": _pct(e.win_rate),
+                "vs incumbent": _pct(e.win_rate),
                 "Elo": "-" if math.isnan(e.elo) else f"{e.elo:+.1f} ± {(high - low) / 2:.1f}",
                 "LLR": "-" if math.isnan(e.llr) else f"{e.llr:.2f}",
                 "games": e.games,
-                "advisor": e.advisor,
-                "seconds": round(e.duration_s),
                 "changes": _changes([(c["key"], c["old"], c["new"]) for c in e.changes], 3),
             }
         )

@@ -80,16 +80,14 @@ def test_the_log_table_is_the_last_50_iterations_newest_first_rounded() -> None:
     row = rows[0]
     assert row == {
         "iteration": 60,
-        "time (UTC)": "2026-11-24 13:00",
+        "time (UTC)": "11-24 13:00",
         "verdict": "accepted",
         "best vs reference": "60.12% [55.0%, 65.0%]",
         "change": "+1.23",
-        "win vs incumbent": "51.2%",
+        "vs incumbent": "51.2%",
         "Elo": "-17.4 ± 22.9",
         "LLR": "-2.95",
         "games": 256,
-        "advisor": "spsa",
-        "seconds": 62,
         "changes": "weights.space: 20.0 → 81.0",
     }
     assert rows[1]["verdict"] == "inconclusive"
