@@ -247,3 +247,14 @@ def test_only_a_fixed_n_acceptance_needs_the_re_measurement_to_confirm_it() -> N
     assert training.confirmed(verdict("accept", None), best, best)
     assert training.confirmed(verdict("accept", 3.0), best, weaker)  # an SPRT's stands
     assert training.unconfirmed(verdict("accept", None)).accepted is False
+
+
+def test_a_fixed_n_commit_message_names_its_rule_not_an_llr() -> None:
+    from taskkit import verdict
+
+    start = training.start(4, 0, default_config(), [])
+    p = Proposal.between(start.best, quick_config(), "random", "r")
+    best = training.Strength("b", 0.5, 0.35, 0.65, 16)
+    text = training.commit_text(start, p, verdict("accept", None), best, best, 8, "now")
+    assert "LLR" not in text and "nan" not in text
+    assert "Test: fixed N games, the whole 95% Elo interval at or above +0" in text
