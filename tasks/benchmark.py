@@ -22,6 +22,7 @@ from prefect.tasks import exponential_backoff
 from snaketrain import training
 from snaketrain.arena.decide import SprtRun, fixed_match, remeasure, run_sprts
 from snaketrain.arena.pairs import MatchSetup
+from snaketrain.arena.pool import exiting
 from snaketrain.arena.result import MatchResult, Verdict
 from snaketrain.rules.types import Settings
 from snaketrain.training import ShardSpec, SnakeRef
@@ -36,12 +37,19 @@ def _key(_ctx: Any, p: dict[str, Any]) -> str:
 _took: dict[str, float] = {}
 
 
+def _unless_exiting(*_args: Any) -> bool:
+    """Retry a failed shard, except in a process that is exiting (its flow run was stopped):
+    its task threads must end, not play the shard again."""
+    return not exiting()
+
+
 @task(
     name="benchmark",
     persist_result=True,
     cache_key_fn=_key,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_condition_fn=_unless_exiting,
 )
 def benchmark(
     spec: ShardSpec, processes: int, results_dir: str, record_here: bool = False
@@ -64,6 +72,7 @@ def benchmark(
     cache_key_fn=lambda _c, p: "remote-" + p["spec"].key,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_condition_fn=_unless_exiting,
 )
 def remote_benchmark(deployment: str, spec: ShardSpec, results_dir: str) -> MatchResult:
     """Play one shard on the benchmark deployment ``deployment``: sent to the one long-lived

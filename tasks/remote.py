@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
+from snaketrain.arena.pool import ExitingError, exiting
 from snaketrain.arena.result import MatchResult
 from snaketrain.training import ShardSpec
 from snaketrain.training.shardqueue import ShardQueue
@@ -56,6 +57,8 @@ class RemoteShards:
         server.queue.put(spec)
         checked = time.monotonic()
         while (done := server.queue.result(spec)) is None:
+            if exiting():  # a stopped flow run: its task threads must end
+                raise ExitingError(f"this process is exiting: shard {spec.key} not awaited")
             time.sleep(POLL_S)
             if time.monotonic() - checked > CHECK_S:
                 checked = time.monotonic()
