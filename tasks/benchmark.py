@@ -22,8 +22,8 @@ from prefect.tasks import exponential_backoff
 from snaketrain import training
 from snaketrain.arena.decide import SprtRun, fixed_match, remeasure, run_sprts
 from snaketrain.arena.pairs import MatchSetup
-from snaketrain.arena.pool import exiting
 from snaketrain.arena.result import MatchResult, Verdict
+from snaketrain.arena.shutdown import exiting
 from snaketrain.rules.types import Settings
 from snaketrain.training import ShardSpec, SnakeRef
 

@@ -21,8 +21,8 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
-from snaketrain.arena.pool import ExitingError, exiting
 from snaketrain.arena.result import MatchResult
+from snaketrain.arena.shutdown import ExitingError, exiting
 from snaketrain.training import ShardSpec
 from snaketrain.training.shardqueue import ShardQueue
 

@@ -34,6 +34,7 @@ import torch
 
 from snaketrain.arena.pairs import MatchSetup, play_pairs, shard_pairs
 from snaketrain.arena.result import MatchResult
+from snaketrain.arena.shutdown import ExitingError, exiting
 from snaketrain.snake.policy import BatchedPolicy
 
 T = TypeVar("T")
@@ -159,16 +160,6 @@ class WorkerPool:
 
 _shared: WorkerPool | None = None
 _shared_lock = threading.Lock()
-
-
-class ExitingError(RuntimeError):
-    """Work asked for a worker pool while this process is exiting."""
-
-
-def exiting() -> bool:
-    """This process is exiting: its main thread has ended and the interpreter is joining
-    the threads left (e.g. a Prefect flow run's task threads after its SIGTERM)."""
-    return not threading.main_thread().is_alive()
 
 
 def shared_pool(processes: int) -> WorkerPool:

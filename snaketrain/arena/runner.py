@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from snaketrain.arena.shutdown import ExitingError, exiting
 from snaketrain.rules.batched import BatchState, Geometry, ring_capacity, standard_starts, step_
 from snaketrain.rules.start import check_start
 from snaketrain.rules.types import Settings
@@ -71,7 +72,8 @@ def run_games(
     progress: Callable[[int], None] | None = None,
 ) -> GameResults:
     """Play every spec to the end (or ``max_turns``: a draw). ``progress(k)`` is called with the
-    number of games finished since the last call."""
+    number of games finished since the last call. Raises ``ExitingError`` between turns once
+    the process is exiting (``arena.shutdown``)."""
     if not specs:
         raise ValueError("run_games needs at least one game")
     n_snakes = len(specs[0].seats)
@@ -128,6 +130,8 @@ def run_games(
             state.done[idle] = True
         if not bool((game_of_slot >= 0).any()):
             break
+        if exiting():
+            raise ExitingError("this process is exiting: games abandoned")
         playing = (game_of_slot >= 0) & ~state.done
         seat_policy = seats_all[game_of_slot.clamp(min=0)]  # [B, S]
         moves = play_seats(policies, state, seat_policy, playing[:, None] & state.alive)
