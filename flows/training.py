@@ -5,12 +5,15 @@ Flows call tasks only; every value between them is a plain object Prefect persis
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, unmapped
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks.training import GitTarget, TrainingSettings
+from snaketrain import training
 from snaketrain.gitops import PENDING_NAME
 from snaketrain.training import SnakeRef, Strength
 from snaketrain.trainlog import LOG_NAME
@@ -27,11 +30,37 @@ from tasks.select import select
 from tasks.tune import tune
 
 
-@flow(name="measure-strength", task_runner=ThreadPoolTaskRunner(max_workers=64))
+def _measure_name() -> str:
+    """``measure-0042-incumbent-1a2b3c4d5e6f``: the iteration, whose strength, which config."""
+    p = flow_run.parameters
+    snake = p["snake"]
+    ident = snake["ident"] if isinstance(snake, dict) else snake.ident
+    return f"measure-{p.get('iteration', 0):04d}-{p.get('role', 'config')}-{ident[:12]}"
+
+
+def _train_name() -> str:
+    """``train-<repository folder>-<UTC start, YYYYMMDD-HHMM>``."""
+    target = flow_run.parameters.get("target") or {}
+    repo = target.get("repo_path", ".") if isinstance(target, dict) else target.repo_path
+    started = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    return f"train-{Path(repo).resolve().name or 'repo'}-{started}"
+
+
+@flow(
+    name="measure-strength",
+    flow_run_name=_measure_name,
+    task_runner=ThreadPoolTaskRunner(max_workers=64),
+)
 def measure_strength(
-    snake: SnakeRef, refs: list[SnakeRef], settings: TrainingSettings, results_dir: str
+    snake: SnakeRef,
+    refs: list[SnakeRef],
+    settings: TrainingSettings,
+    results_dir: str,
+    iteration: int = 0,
+    role: str = "config",
 ) -> Strength:
-    """A config's score against the reference opponents on fresh seeds (cached by content)."""
+    """A config's score against the reference opponents on fresh seeds (cached by content);
+    ``iteration`` and ``role`` (incumbent, candidate) name the run in the UI."""
     return measure(snake, refs, settings, results_dir)
 
 
@@ -55,7 +84,7 @@ def training_iteration(
     start = begin(iteration, settings.seed, config_path, results_dir)
     refs = opponents(settings.opponents)
     incumbent = build(start.best, results_dir, "incumbent", settings.snake)
-    before = measure_strength(incumbent, refs, settings, results_dir)
+    before = measure_strength(incumbent, refs, settings, results_dir, iteration, "incumbent")
     advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
     if not advice:  # random perturbation, or a tuned config that rounds to the best one
         advice = advise(
@@ -79,13 +108,24 @@ def training_iteration(
     verdicts = decide(ok, incumbent, start.seed, settings, results_dir) if ok else []
     verdicts = with_failed_builds(candidates, verdicts, failed, incumbent, start.seed, settings)
     winner, shown = select(verdicts)
-    report(iteration, proposals, verdicts, winner, start, settings.history_window)
     if settings.snake is not None:
         report_http(iteration, results_dir, [c.label for c in ok])
 
-    after = before
+    after, outcome = before, None
     if winner is not None:
-        after = measure_strength(candidates[winner], refs, settings, results_dir)
+        measured = measure_strength(
+            candidates[winner], refs, settings, results_dir, iteration, "candidate"
+        )
+        if not training.confirmed(verdicts[winner], before, measured):
+            logger.warning(
+                "not committed: the fixed-N winner re-measured %.2f%%, below the best's %.2f%%",
+                100 * measured.win_rate,
+                100 * before.win_rate,
+            )
+            verdicts[winner] = training.unconfirmed(verdicts[winner])
+            winner = None
+    if winner is not None:
+        after = measured
         outcome = commit(
             start,
             proposals[winner],
@@ -101,6 +141,18 @@ def training_iteration(
             settings.snake,
         )
         logger.info("commit: %s", outcome["message"])
+    report(
+        iteration,
+        proposals,
+        verdicts,
+        winner,
+        before,
+        after,
+        settings.opponents,
+        outcome,
+        start,
+        settings.history_window,
+    )
     record(
         str(Path(results_dir) / LOG_NAME),
         start,
@@ -116,7 +168,7 @@ def training_iteration(
     return after
 
 
-@flow(name="continuous-training")
+@flow(name="continuous-training", flow_run_name=_train_name)
 def continuous_training(
     settings: TrainingSettings,
     target: GitTarget,

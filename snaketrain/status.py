@@ -12,6 +12,7 @@ the tuned configs and a second figure, θ per tuned key over the steps (an unrea
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -231,17 +232,32 @@ def status_report(
     return "\n".join([*lines, *_tuning_lines(results_dir, entries)]) + "\n"
 
 
+def measurement_breaks(entries: Sequence[LogEntry]) -> list[int]:
+    """Indices of the iterations whose best config's rate changed without a new best config:
+    the same config re-measured with other settings (``remeasure_pairs``, opponents, board
+    changed between runs), not a change of strength. The plot starts a new line there."""
+    return [
+        i
+        for i in range(1, len(entries))
+        if not entries[i].accepted
+        and not (math.isnan(entries[i].best_win_rate) and math.isnan(entries[i - 1].best_win_rate))
+        and entries[i].best_win_rate != entries[i - 1].best_win_rate
+    ]
+
+
 def strength_figure(entries: Sequence[LogEntry]) -> Figure:
     """The figure of strength over iterations.
 
     Two panels on one iteration axis, as the two rates measure different things. Top: the
     best config's win rate against the reference opponents, re-measured (a step line, its
-    interval as a band where logged). Bottom: each candidate's win rate against the
-    incumbent in the games that decided it (50% = equal), a dot with its Wilson interval as
-    an error bar. Accepted iterations are green triangles in both.
+    interval as a band where logged; a new line, after a dotted marker, where the same
+    config was re-measured with other settings: :func:`measurement_breaks`). Bottom: each
+    candidate's win rate against the incumbent in the games that decided it (50% = equal), a
+    dot with its Wilson interval as an error bar. Accepted iterations are green triangles in both.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(10, 7), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
@@ -249,25 +265,36 @@ def strength_figure(entries: Sequence[LogEntry]) -> Figure:
     its = [e.iteration for e in entries]
     acc = [e for e in entries if e.accepted]
 
-    best_ax.plot(
-        its,
-        [100.0 * e.best_win_rate for e in entries],
-        drawstyle="steps-post",
-        color="tab:blue",
-        label="best config (re-measured)",
-    )
-    if any(e.best_ci is not None for e in entries):
-        band = [e.best_ci or [math.nan, math.nan] for e in entries]
-        best_ax.fill_between(
-            its,
-            [100 * b[0] for b in band],
-            [100 * b[1] for b in band],
-            step="post",
+    starts = [0, *measurement_breaks(entries), len(entries)]
+    for n, (a, b) in enumerate(itertools.pairwise(starts)):
+        part = entries[a:b]
+        xs = [e.iteration for e in part]
+        best_ax.plot(
+            xs,
+            [100.0 * e.best_win_rate for e in part],
+            drawstyle="steps-post",
             color="tab:blue",
-            alpha=0.2,
-            linewidth=0,
-            label="95% interval",
+            label="best config (re-measured)" if n == 0 else None,
         )
+        if any(e.best_ci is not None for e in part):
+            band = [e.best_ci or [math.nan, math.nan] for e in part]
+            best_ax.fill_between(
+                xs,
+                [100 * x[0] for x in band],
+                [100 * x[1] for x in band],
+                step="post",
+                color="tab:blue",
+                alpha=0.2,
+                linewidth=0,
+                label="95% interval" if n == 0 else None,
+            )
+        if a > 0:
+            best_ax.axvline(
+                entries[a].iteration,
+                color="tab:orange",
+                linestyle=":",
+                label="re-measured with other settings" if a == starts[1] else None,
+            )
     best_ax.scatter(
         [e.iteration for e in acc],
         [100.0 * e.best_win_rate for e in acc],
@@ -314,6 +341,7 @@ def strength_figure(entries: Sequence[LogEntry]) -> Figure:
     cand_ax.set_ylabel("win rate vs the\nincumbent (%)")
     cand_ax.set_title("each candidate against the incumbent, in the games that decided it")
     cand_ax.set_xlabel("iteration")
+    cand_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in (best_ax, cand_ax):
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize="small")

@@ -1,10 +1,10 @@
 """benchmark: shards of game pairs as tasks, and the deciding/measuring drivers over them.
 
 ``benchmark`` plays one shard here (or in this process's worker pool); ``remote_benchmark``
-runs it as a flow run of a benchmark deployment on a work pool. ``play_batch`` submits every
-shard of a batch at once and merges them; ``decide`` and ``measure`` hand it to the library's
-one SPRT loop, fixed-N test and re-measurement (``snaketrain.arena.decide``), so the flow
-calls steps, never statistics.
+sends it to a benchmark deployment's long-lived flow run on a work pool (``tasks.remote``).
+``play_batch`` submits every shard of a batch at once and merges them; ``decide`` and
+``measure`` hand it to the library's one SPRT loop, fixed-N test and re-measurement
+(``snaketrain.arena.decide``), so the flow calls steps, never statistics.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from snaketrain import training
 from snaketrain.arena.decide import SprtRun, fixed_match, remeasure, run_sprts
 from snaketrain.arena.pairs import MatchSetup
 from snaketrain.arena.result import MatchResult, Verdict
+from snaketrain.arena.shutdown import exiting
 from snaketrain.rules.types import Settings
 from snaketrain.training import ShardSpec, SnakeRef
 
@@ -31,12 +32,24 @@ def _key(_ctx: Any, p: dict[str, Any]) -> str:
     return p["spec"].key
 
 
+# Seconds each shard played here took, by shard key, until ``_merge`` logs the shard (the
+# task returns only its result, which is what is persisted and cached).
+_took: dict[str, float] = {}
+
+
+def _unless_exiting(*_args: Any) -> bool:
+    """Retry a failed shard, except in a process that is exiting (its flow run was stopped):
+    its task threads must end, not play the shard again."""
+    return not exiting()
+
+
 @task(
     name="benchmark",
     persist_result=True,
     cache_key_fn=_key,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_condition_fn=_unless_exiting,
 )
 def benchmark(
     spec: ShardSpec, processes: int, results_dir: str, record_here: bool = False
@@ -50,8 +63,11 @@ def benchmark(
         result = play_shard(spec, results_dir)
     else:
         result = training.play_shard(spec, processes)
+    seconds = time.perf_counter() - t0
     if record_here:
-        training.record_run(results_dir, spec.key, result.games, time.perf_counter() - t0)
+        training.record_run(results_dir, spec.key, result.games, seconds)
+    else:
+        _took[spec.key] = seconds
     return result
 
 
@@ -61,21 +77,15 @@ def benchmark(
     cache_key_fn=lambda _c, p: "remote-" + p["spec"].key,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_condition_fn=_unless_exiting,
 )
 def remote_benchmark(deployment: str, spec: ShardSpec, results_dir: str) -> MatchResult:
-    """Run one shard as a flow run of the benchmark deployment ``deployment`` (a work pool's
-    worker plays it) and read its result."""
-    from prefect.deployments import run_deployment
+    """Play one shard on the benchmark deployment ``deployment``: sent to the one long-lived
+    flow run that serves this trainer's shards there (``tasks.remote``), its result read
+    back from the shared results folder."""
+    from tasks.remote import servers
 
-    run = run_deployment(
-        deployment,
-        parameters={"spec": spec.to_dict(), "results_dir": results_dir},
-        timeout=None,
-        as_subflow=True,
-    )
-    if run.state is None or not run.state.is_completed():
-        raise RuntimeError(f"benchmark shard {spec.shard} on {deployment} ended {run.state}")
-    return MatchResult.from_json(spec.file(results_dir).read_text(encoding="utf-8"))
+    return servers.play(deployment, spec, results_dir)
 
 
 def match_setup(settings: Any, master_seed: int) -> MatchSetup:
@@ -116,7 +126,7 @@ def _merge(shards: list[Submitted], results_dir: str) -> MatchResult:
     for future, spec in shards:
         part = future.result()
         if spec is not None and future.state.name != "Cached":
-            training.record_run(results_dir, spec.key, part.games, None)
+            training.record_run(results_dir, spec.key, part.games, _took.pop(spec.key, None))
         parts.append(part)
     return MatchResult.merge(parts)
 

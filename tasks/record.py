@@ -1,9 +1,11 @@
-"""record: the iteration's log line (once, even across crashes) and its Prefect artifacts."""
+"""record: the iteration's log line (once, even across crashes) and its Prefect artifacts: the
+training-log table and the status plot (keyed: the UI lists them under their key, newest
+version first), the iteration report, the stagnation warning."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -13,7 +15,7 @@ from snaketrain import training
 from snaketrain.arena.result import Verdict
 from snaketrain.learn.advisors import advisor_rows, advisor_text
 from snaketrain.learn.history import DEFAULT_WINDOW, ChangeHistory, attempts_of, merge
-from snaketrain.snake.config import format_value
+from snaketrain.training import artifacts
 from snaketrain.trainlog import TrainingLog, stagnation_warning, utc_timestamp
 from snaketrain.tuning.advisor import Proposal
 from tasks.learn import attempt_file, run_logger
@@ -40,11 +42,16 @@ def record(
     )
     log = TrainingLog(log_path, repair=False)  # append repairs a torn last line itself
     written = log.append(entry)
-    row = {k: v for k, v in asdict(entry).items() if k != "changes"}
+    entries = log.entries()
     create_table_artifact(
-        [row | {"changes": len(entry.changes)}],
+        artifacts.log_rows(entries),
         key="training-log",
-        description=f"iteration {entry.iteration}",
+        description=f"the last {artifacts.TABLE_ROWS} iterations, newest first",
+    )
+    create_markdown_artifact(
+        artifacts.png_markdown(artifacts.status_plot(entries), "strength over iterations"),
+        key="status-plot",
+        description=f"strength over iterations, after iteration {entry.iteration}",
     )
     if proposals is not None and verdicts is not None:
         history = attempt_file(Path(log_path).parent)
@@ -65,33 +72,22 @@ def report(
     proposals: list[Proposal],
     verdicts: list[Verdict],
     winner: int | None,
+    before: training.Strength,
+    after: training.Strength,
+    opponents: list[str],
+    commit: dict[str, Any] | None,
     begin: training.IterationStart | None = None,
     window: int = DEFAULT_WINDOW,
 ) -> None:
-    """The candidates' table; given ``begin``, also the change history before this iteration
-    ("recently tried: ...")."""
-    lines = [
-        f"# Iteration {iteration}",
-        "",
-        "| candidate | changes | games | verdict | summary | advisor |",
-        "|---|---|---|---|---|---|",
-    ]
-    for i, (p, v) in enumerate(zip(proposals, verdicts, strict=True)):
-        changes = ", ".join(
-            f"{k}: {format_value(old)} → {format_value(new)}" for k, old, new in p.changes
-        )
-        mark = " (winner)" if i == winner else ""
-        lines.append(
-            f"| {i}{mark} | {changes} | {v.result.games} | {v.status} | "
-            f"{v.result.summary_line(v.test())} | {p.advisor} |"
-        )
-    if begin is not None:
-        tried = ChangeHistory(begin.attempts, window).lines(iteration)
-        if tried:
-            lines += ["", f"Change history (last {window} iterations):", ""]
-            lines += [f"- {line}" for line in tried]
+    """The iteration report artifact: incumbent strength, verdicts, outcome and commit; given
+    ``begin``, also the change history before this iteration ("recently tried: ...")."""
+    tried = ChangeHistory(begin.attempts, window).lines(iteration) if begin is not None else []
     create_markdown_artifact(
-        "\n".join(lines), key="iteration-report", description=f"iteration {iteration}"
+        artifacts.iteration_report(
+            iteration, proposals, verdicts, winner, before, after, opponents, commit, tried, window
+        ),
+        key="iteration-report",
+        description=f"iteration {iteration}",
     )
 
 

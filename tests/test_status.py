@@ -14,6 +14,7 @@ from tunekit import spsa_run
 
 from snaketrain.cli import main
 from snaketrain.status import (
+    measurement_breaks,
     plot_strength,
     plot_tuning,
     read_trajectory,
@@ -330,3 +331,15 @@ def test_the_legend_and_the_names_stay_readable_with_28_keys() -> None:
     names = [Text.get_window_extent(t, renderer) for t in ax.texts]  # the name, not its line
     assert all(area.x0 <= n.x0 and n.x1 <= area.x1 for n in names)  # inside the axes
     assert not any(a.overlaps(b) for i, a in enumerate(names) for b in names[i + 1 :])
+
+
+def test_a_re_measurement_with_other_settings_starts_a_new_best_line() -> None:
+    # iterations 1-3 measured on 4 pairs, the same config from 4 on measured on 200 pairs
+    entries = [entry(1, best=0.62), entry(2, best=0.62), entry(3, True, best=0.66)]
+    entries += [entry(4, best=0.51), entry(5, best=0.51), entry(6, True, best=0.55)]
+    assert measurement_breaks(entries) == [3]
+    best, _ = strength_figure(entries).axes
+    lines = [ln for ln in best.get_lines() if ln.get_linestyle() == "-"]
+    assert [list(ln.get_xdata()) for ln in lines] == [[1, 2, 3], [4, 5, 6]]
+    assert "re-measured with other settings" in {t.get_text() for t in best.get_legend().texts}
+    assert measurement_breaks([entry(1), entry(2, True, best=0.6), entry(3, best=0.6)]) == []

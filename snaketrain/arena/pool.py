@@ -35,6 +35,7 @@ import torch
 
 from snaketrain.arena.pairs import MatchSetup, play_pairs, shard_pairs
 from snaketrain.arena.result import MatchResult
+from snaketrain.arena.shutdown import ExitingError, exiting
 from snaketrain.snake.policy import BatchedPolicy
 
 T = TypeVar("T")
@@ -166,8 +167,15 @@ _shared_lock = threading.Lock()
 def shared_pool(processes: int) -> WorkerPool:
     """The process-wide pool of ``processes`` workers, made on first use; callers on any
     thread get the same one. Asked for another size (or after a worker died) it is replaced:
-    work already submitted to the old pool still finishes, new work goes to the new one."""
+    work already submitted to the old pool still finishes, new work goes to the new one.
+
+    Not while the process is exiting (:class:`ExitingError`): a flow run stopped by SIGTERM
+    has its workers killed with it, and its task threads, still joined at exit, would
+    otherwise retry their shards on a new pool and hold the process for the whole shard
+    (the >35 s a Prefect worker waited at shutdown before it killed the run)."""
     global _shared
+    if exiting():
+        raise ExitingError("this process is exiting: no new worker pool")
     with _shared_lock:
         if _shared is not None and (_shared.processes != processes or _shared.broken):
             _shared.close(wait=False)

@@ -28,7 +28,7 @@ SURVIVED = "survived"
 #: Quantiles of game length shown in tables.
 LENGTH_QUANTILES = (0.1, 0.5, 0.9)
 
-VerdictStatus = Literal["accept", "reject", "inconclusive"]
+VerdictStatus = Literal["accept", "reject", "inconclusive", "unconfirmed"]
 
 
 def _add_counts(a: Mapping[Any, int], b: Mapping[Any, int]) -> dict[Any, int]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from snaketrain.arena.shutdown import ExitingError, exiting
 from snaketrain.rules.batched import BatchState, Geometry, ring_capacity, standard_starts, step_
 from snaketrain.rules.start import check_start
 from snaketrain.rules.types import Settings
@@ -75,7 +76,8 @@ def run_games(
     """Play every spec to the end (or ``max_turns``: a draw). ``progress(k)`` is called with the
     number of games finished since the last call. ``compiled`` (default: on the CPU) steps the
     games with the compiled engine and plays heuristic and random-safe seats with their
-    compiled forms (``snake.compiled_policy``): the same games, several times faster."""
+    compiled forms (``snake.compiled_policy``): the same games, several times faster. Raises
+    ``ExitingError`` between turns once the process is exiting (``arena.shutdown``)."""
     if not specs:
         raise ValueError("run_games needs at least one game")
     n_snakes = len(specs[0].seats)
@@ -137,6 +139,8 @@ def run_games(
             state.done[idle] = True
         if not bool((game_of_slot >= 0).any()):
             break
+        if exiting():
+            raise ExitingError("this process is exiting: games abandoned")
         playing = (game_of_slot >= 0) & ~state.done
         seat_policy = seats_all[game_of_slot.clamp(min=0)]  # [B, S]
         moves = play_seats(policies, state, seat_policy, playing[:, None] & state.alive)

@@ -3,6 +3,7 @@ XX.XX% win rate (+Y.YY%)`` and a body with the evidence and the changed paramete
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -39,11 +40,12 @@ def commit_message(
     timestamp: datetime | str,
     elo: float,
     elo_ci: Sequence[float],
-    llr: float,
+    llr: float | None,
     changes: Iterable[Sequence[Any] | Mapping[str, Any]],
     advisor: str | None = None,
     tuning_games: int = 0,
     verification_games: int | None = None,
+    min_elo: float | None = None,
 ) -> str:
     """The commit message of an accepted improvement.
 
@@ -51,7 +53,9 @@ def commit_message(
     ``elo_ci`` is ``[low, high]``: the body shows ``Elo: +12.3 ± 8.1`` (centre ± half width)
     and the interval. ``changes`` are ``(key, old, new)`` tuples (see :func:`as_changes` for
     the other forms taken). ``advisor`` (with the games an optimizer spent tuning, and the
-    games that verified it) adds an ``Advisor:`` line.
+    games that verified it) adds an ``Advisor:`` line. A fixed-N decision has no LLR
+    (``llr`` None or NaN): its ``Test:`` line names the rule instead (the whole interval at
+    or above ``min_elo``).
     """
     when = timestamp if isinstance(timestamp, str) else utc_timestamp(timestamp)
     low, high = elo_ci
@@ -64,7 +68,7 @@ def commit_message(
         f"Total improvements: {total_improvements}",
         f"Timestamp: {when}",
         f"Elo: {elo:+.1f} ± {(high - low) / 2.0:.1f} (interval {low:+.1f} .. {high:+.1f})",
-        f"LLR: {llr:.2f}",
+        _test_line(llr, min_elo),
     ]
     if advisor is not None:
         spent = [f"{tuning_games} tuning games"] if tuning_games else []
@@ -79,6 +83,13 @@ def commit_message(
         f"  {k}: {format_value(old)} → {format_value(new)}" for k, old, new in as_changes(changes)
     ]
     return "\n".join(lines) + "\n"
+
+
+def _test_line(llr: float | None, min_elo: float | None) -> str:
+    if llr is not None and not math.isnan(llr):
+        return f"LLR: {llr:.2f}"
+    bound = 0.0 if min_elo is None else min_elo
+    return f"Test: fixed N games, the whole 95% Elo interval at or above {bound:+g}"
 
 
 def combined_message(messages: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ from snaketrain.training.iteration import (
     check_proposals,
     choose,
     commit_text,
+    confirmed,
     iteration_seed,
     log_entry,
     propose,
@@ -16,6 +17,7 @@ from snaketrain.training.iteration import (
     sprt_for,
     start,
     strength_seed,
+    unconfirmed,
 )
 from snaketrain.training.runplan import RUN_FILE, RunPlan, finish_run, plan_run
 from snaketrain.training.shards import (
@@ -41,6 +43,7 @@ __all__ = [
     "check_proposals",
     "choose",
     "commit_text",
+    "confirmed",
     "digest",
     "finish_run",
     "iteration_seed",
@@ -55,5 +58,6 @@ __all__ = [
     "sprt_for",
     "start",
     "strength_seed",
+    "unconfirmed",
     "write_candidate",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -144,6 +144,21 @@ def choose(verdicts: Sequence[Verdict]) -> int | None:
     return best
 
 
+def confirmed(verdict: Verdict, before: Strength, after: Strength) -> bool:
+    """Whether an accepted candidate may be committed, given the best config's re-measured
+    strength ``before`` and the candidate's ``after`` (same fresh seeds and opponents).
+
+    An SPRT's acceptance stands on its own error rates. A fixed-N acceptance rests on few
+    games (``--games 8`` is 4 pairs), so it must also hold up on the fresh seeds: a
+    candidate that re-measures worse than the best config is not committed."""
+    return verdict.mode != "fixed" or after.win_rate >= before.win_rate
+
+
+def unconfirmed(verdict: Verdict) -> Verdict:
+    """The verdict of a fixed-N acceptance that the re-measurement did not confirm."""
+    return replace(verdict, status="unconfirmed")
+
+
 def shown(verdicts: Sequence[Verdict], winner: int | None) -> int:
     """The candidate an iteration's log line describes: the winner, else the largest LLR."""
     if winner is not None:
@@ -174,11 +189,12 @@ def commit_text(
         timestamp=timestamp,
         elo=elo.elo,
         elo_ci=[elo.low, elo.high],
-        llr=verdict.llr if verdict.llr is not None else math.nan,
+        llr=verdict.llr,
         changes=proposal.changes,
         advisor=proposal.advisor,
         tuning_games=proposal.tuning_games,
         verification_games=verdict.result.games,
+        min_elo=verdict.min_elo,
     )
 
 

@@ -237,3 +237,51 @@ def test_ctrl_c_to_the_process_group_stops_bench_and_its_workers(bench: Bench) -
     os.killpg(bench.proc.pid, signal.SIGINT)  # what Ctrl+C in a terminal does
     wait_until(lambda: bench.proc.poll() is not None, "bench to exit on SIGINT")
     assert_all_gone(procs)
+
+
+EXITING = """
+import threading
+from snaketrain.arena.pairs import MatchSetup, play_pairs
+from snaketrain.arena.pool import shared_pool
+from snaketrain.arena.shutdown import ExitingError, exiting
+from snaketrain.snake.registry import batched_policy
+from tasks.benchmark import _unless_exiting
+
+def after_main() -> None:  # a task thread left running when the main thread ends
+    threading.main_thread().join()
+    try:
+        shared_pool(2)
+        print("a new pool", flush=True)
+    except ExitingError as e:
+        print(f"refused: {e}; retry: {_unless_exiting(None, None, None)}", flush=True)
+    try:  # 2,000 long games: minutes, were they played
+        me, other = batched_policy("random-safe"), batched_policy("random-safe")
+        play_pairs(me, [other], MatchSetup(size=19, max_turns=10_000), range(1000))
+        print("played", flush=True)
+    except ExitingError as e:
+        print(f"games: {e}", flush=True)
+
+assert not exiting() and _unless_exiting(None, None, None)
+threading.Thread(target=after_main).start()
+"""
+
+
+def test_an_exiting_process_starts_no_pool_retries_no_shard_and_abandons_its_games() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", EXITING],
+        env=os.environ | {"PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == (
+        "refused: this process is exiting: no new worker pool; retry: False\n"
+        "games: this process is exiting: games abandoned\n"
+    )

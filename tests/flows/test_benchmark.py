@@ -33,3 +33,25 @@ def test_a_shard_leaves_the_local_shard_s_result(prefect_storage: Path, tmp_path
     assert benchmark_shard(params, str(results)) == path  # sent again: taken from the cache
     assert len((results / BENCHMARK_RUNS).read_text().splitlines()) == 1
     assert MatchResult.from_json(Path(path).read_text(encoding="utf-8")) == left
+
+
+def test_one_flow_run_serves_many_shards_each_the_local_shard_s(
+    prefect_storage: Path, tmp_path: Path
+) -> None:
+    from snaketrain.training.shardqueue import ShardQueue
+
+    results = tmp_path / "results"
+    candidate = training.build(results, quick_config())
+    setup = MatchSetup(size=7, master_seed=9, max_turns=100, batch_size=32)
+    snakes = (candidate, SnakeRef.builtin("random-safe"))
+    sent = [s for b in (0, 3) for s in training.shard_specs(snakes, setup, range(b, b + 3), 2)]
+    queue = ShardQueue.of(results, "gpu-0-1234-abcd")
+    for s in sent:
+        queue.put(s)
+
+    assert benchmark_shard(None, str(results), queue=queue.name, idle_s=0.5) == len(sent)
+
+    for s in sent:
+        assert queue.result(s) == training.play_shard(s)
+    lines = [json.loads(x) for x in (results / BENCHMARK_RUNS).read_text().splitlines()]
+    assert sorted(x["key"] for x in lines) == sorted(s.key for s in sent)

@@ -212,3 +212,49 @@ def test_continuous_training_runs_the_planned_iterations_playing_nothing_twice(
     runs = (results / training.BENCHMARK_RUNS).read_text().splitlines()
     keys = [json.loads(x)["key"] for x in runs]
     assert len(keys) == len(set(keys))  # the incumbent's strength was measured once
+
+
+def test_a_fixed_n_winner_that_re_measures_worse_is_not_committed(
+    prefect_storage: Path, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taskkit import verdict
+
+    import flows.training
+
+    def lucky(candidates: list, *_args: object) -> list:  # 8 games that happened to go well
+        return [verdict("accept", None) for _ in candidates]
+
+    monkeypatch.setattr(flows.training, "decide", lucky)
+    before = git(repo, "rev-parse", "HEAD")
+    results = tmp_path / "results"
+    run_one(repo, results, weak_config(), monkeypatch, games=8, remeasure_pairs=8)
+    assert git(repo, "rev-parse", "HEAD") == before
+    assert load_config(repo / "config.yaml") == default_config()
+    [entry] = log_lines(results)
+    assert (entry["accepted"], entry["verdict"], entry["improvement"]) == (
+        False,
+        "unconfirmed",
+        0.0,
+    )
+
+
+def test_only_a_fixed_n_acceptance_needs_the_re_measurement_to_confirm_it() -> None:
+    from taskkit import verdict
+
+    weaker = training.Strength("c", 0.45, 0.3, 0.6, 16)
+    best = training.Strength("b", 0.5, 0.35, 0.65, 16)
+    assert not training.confirmed(verdict("accept", None), best, weaker)
+    assert training.confirmed(verdict("accept", None), best, best)
+    assert training.confirmed(verdict("accept", 3.0), best, weaker)  # an SPRT's stands
+    assert training.unconfirmed(verdict("accept", None)).accepted is False
+
+
+def test_a_fixed_n_commit_message_names_its_rule_not_an_llr() -> None:
+    from taskkit import verdict
+
+    start = training.start(4, 0, default_config(), [])
+    p = Proposal.between(start.best, quick_config(), "random", "r")
+    best = training.Strength("b", 0.5, 0.35, 0.65, 16)
+    text = training.commit_text(start, p, verdict("accept", None), best, best, 8, "now")
+    assert "LLR" not in text and "nan" not in text
+    assert "Test: fixed N games, the whole 95% Elo interval at or above +0" in text

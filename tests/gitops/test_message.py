@@ -37,3 +37,16 @@ def test_changes_are_tuples_and_lists_and_dicts_are_converted_once() -> None:
     )
     with pytest.raises(ValueError):
         as_changes([("weights.space", 20.0)])  # not a (key, old, new) triple
+
+
+def test_a_fixed_n_decision_names_its_rule_instead_of_an_llr() -> None:
+    def body(llr: float | None, min_elo: float | None) -> str:
+        return commit_message(1, 0.55, 0.5, 8, 1, "2026-11-24T13:00:00Z", 40.0, [5.0, 75.0],
+                              llr, [("weights.space", 20.0, 33.0)], min_elo=min_elo)  # fmt: skip
+
+    for llr in (None, float("nan")):
+        text = body(llr, 10.0)
+        assert "LLR" not in text and "nan" not in text
+        assert "Test: fixed N games, the whole 95% Elo interval at or above +10" in text
+    assert "Test: fixed N games, the whole 95% Elo interval at or above +0\n" in body(None, None)
+    assert "LLR: 1.50" in body(1.5, None)

@@ -83,6 +83,7 @@ def test_decide_gives_the_library_s_sprt_verdicts(prefect_storage: Path, tmp_pat
     batches = sum(len(v.batches) for v in got)
     played = runs(tmp_path)  # every batch of every lane, once
     assert len(played) == batches and len({x["key"] for x in played}) == batches
+    assert all(isinstance(x["seconds"], float) and x["seconds"] > 0 for x in played)
 
     assert decide_flow(settings, str(tmp_path)) == got  # run again: all from the cache
     assert len(runs(tmp_path)) == batches

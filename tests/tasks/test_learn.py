@@ -67,7 +67,7 @@ def record_all(results: str, begin: training.IterationStart, proposals: list[Pro
     s = strength(begin.best, 0.5)
     log = str(Path(results) / LOG_NAME)
     record(log, begin, proposals[1], verdicts[1], s, s, 1.0, 100, proposals, verdicts)
-    report(begin.iteration, proposals, verdicts, 1, begin, 20)
+    report(begin.iteration, proposals, verdicts, 1, s, s, ["baseline"], None, begin, 20)
 
 
 def test_record_writes_every_candidate_and_the_advisor_table(

@@ -27,7 +27,10 @@ def record_iteration(log_path: str, begin: training.IterationStart, limit: int) 
 def report_iteration(
     proposals: list[Proposal], verdicts: list[Verdict], winner: int | None
 ) -> None:
-    report(7, proposals, verdicts, winner)
+    before = strength(default_config(), 0.5)
+    after = strength(proposals[winner].config, 0.55) if winner is not None else before
+    commit = {"status": "committed", "sha": "feedbeef" * 5, "message": "m"}
+    report(7, proposals, verdicts, winner, before, after, ["baseline"], commit)
 
 
 def test_the_line_is_written_once(prefect_storage: Path, tmp_path: Path) -> None:
@@ -46,9 +49,16 @@ def test_the_table_artifact_holds_the_line(prefect_storage: Path, tmp_path: Path
     state = record_iteration(str(tmp_path / LOG_NAME), start, 100, return_state=True)
     made = artifacts(flow_run_id(state))
     assert "stagnation" not in made
-    [row] = json.loads(made["training-log"])
-    assert (row["iteration"], row["accepted"], row["games"]) == (1, False, 16)
-    assert row["changes"] == len(Proposal.between(start.best, weak_config(), "r", "").changes)
+    [row] = json.loads(made["training-log"])  # the last 50 lines: here the one
+    assert (row["iteration"], row["verdict"], row["games"], row["LLR"]) == (
+        1,
+        "rejected",
+        16,
+        "-3.00",
+    )
+    changes = Proposal.between(start.best, weak_config(), "r", "").changes
+    assert row["changes"].startswith(f"{changes[0][0]}: ")
+    assert made["status-plot"].startswith("![strength over iterations](data:image/png;base64,")
 
 
 def test_stagnation_is_warned_at_the_limit(prefect_storage: Path, tmp_path: Path) -> None:
@@ -73,10 +83,11 @@ def test_the_report_shows_every_candidate_and_the_winner(prefect_storage: Path) 
     )
     text = artifacts(flow_run_id(state))["iteration-report"]
     lines = text.splitlines()
-    assert lines[0] == "# Iteration 7"
-    assert lines[4].startswith("| 0 | weights.space: 20.0 → 21.5 | 16 | reject | ")
-    assert lines[5].startswith("| 1 (winner) | search.depth: 1 → 0 | 16 | accept | ")
-    assert len(lines) == 6
+    assert lines[0] == "## Iteration 7"
+    assert "**Candidate 1 accepted**, committed as `feedbeeffeed`" in lines[2]
+    assert "| 0 | rejected | 16 |" in text and "| 1 (winner) | accepted | 16 |" in text
+    assert "- candidate 0: weights.space: 20.0 → 21.5" in lines
+    assert "- candidate 1: search.depth: 1 → 0" in lines
 
 
 def test_next_iteration_follows_the_log(tmp_path: Path) -> None:

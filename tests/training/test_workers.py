@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Stack:
+    env: dict[str, str]
+    workers: list[subprocess.Popen]
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[dict[str, str]]:
+def server(stack: Stack) -> dict[str, str]:
+    return stack.env
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
     port = free_port()
     env = os.environ | {
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
@@ -98,7 +110,7 @@ def server(tmp_path: Path) -> Iterator[dict[str, str]]:
                     start_new_session=True,
                 )
             )
-        yield env
+        yield Stack(env, procs[1:])
     finally:
         for p in procs:
             with_group = os.getpgid(p.pid) if p.poll() is None else None
@@ -160,7 +172,48 @@ def test_iteration_shards_run_on_two_workers(
             name = next(d["name"] for d in deployments if d["id"] == run["deployment_id"])
             runs_by_deployment[name] += 1
     assert runs_by_deployment["gpu-0"] >= 1 and runs_by_deployment["gpu-1"] >= 1
-    assert runs_by_deployment["gpu-0"] + runs_by_deployment["gpu-1"] == len(runs)
+    # One long-lived flow run per deployment played all of its shards (stopped at exit).
+    assert runs_by_deployment["gpu-0"] + runs_by_deployment["gpu-1"] < len(runs)
+    assert len({r["pid"] for r in runs}) == 2
+
+
+@pytest.mark.slow
+def test_a_worker_and_its_shard_server_stop_at_once_on_sigterm(
+    stack: Stack, tmp_path: Path
+) -> None:
+    from taskkit import quick_config
+
+    from snaketrain import training
+    from snaketrain.arena.pairs import MatchSetup
+    from snaketrain.training import SnakeRef
+    from snaketrain.training.shardqueue import ShardQueue
+
+    results = tmp_path / "results"
+    queue = ShardQueue.of(results, "shutdown")
+    candidate = training.build(results, quick_config())
+    setup = MatchSetup(size=7, master_seed=1, max_turns=60, batch_size=8)
+    [spec] = training.shard_specs((candidate, SnakeRef.builtin("random-safe")), setup, [0], 1)
+    queue.put(spec)
+    params = {"results_dir": str(results), "queue": queue.name, "idle_s": 3600}
+    subprocess.run(
+        [*PREFECT, "deployment", "run", "benchmark/gpu-0", "--params", json.dumps(params)],
+        env=stack.env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    while queue.result(spec) is None:  # the server is up and waits for the next shard
+        time.sleep(0.2)
+    [line] = [json.loads(x) for x in (results / "benchmark_runs.jsonl").read_text().splitlines()]
+
+    worker = stack.workers[0]
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(timeout=120)  # an idle server would otherwise hold it for an hour
+    for _ in range(600):
+        if not Path(f"/proc/{line['pid']}").exists():
+            break
+        time.sleep(0.2)
+    assert not Path(f"/proc/{line['pid']}").exists()  # the shard server is gone too
 
 
 def post(api: str, path: str, body: dict) -> list[dict]:
