@@ -29,11 +29,14 @@ def begin(
 
 
 @task(name="plan-run", cache_policy=NO_CACHE)
-def plan_run(results_dir: str, max_iterations: int | None) -> training.RunPlan:
+def plan_run(
+    results_dir: str, max_iterations: int | None, parameters: dict[str, Any] | None = None
+) -> training.RunPlan:
     """Also where the log is repaired, once per run (a torn line is a crash's aftermath);
-    the steps of the run then read it without re-scanning it for damage."""
+    the steps of the run then read it without re-scanning it for damage. ``parameters``
+    (the run's resolved settings and target) are kept in run.json."""
     last = TrainingLog(Path(results_dir) / LOG_NAME).last_iteration() or 0
-    return training.plan_run(results_dir, last + 1, max_iterations)
+    return training.plan_run(results_dir, last + 1, max_iterations, parameters)
 
 
 @task(name="finish-run", cache_policy=NO_CACHE)

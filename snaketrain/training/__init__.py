@@ -17,7 +17,7 @@ from snaketrain.training.iteration import (
     start,
     strength_seed,
 )
-from snaketrain.training.runplan import RUN_FILE, RunPlan, finish_run, plan_run
+from snaketrain.training.runplan import RUN_FILE, RunPlan, continued, finish_run, plan_run
 from snaketrain.training.shards import (
     BENCHMARK_RUNS,
     ShardSpec,
@@ -45,6 +45,7 @@ __all__ = [
     "finish_run",
     "iteration_seed",
     "log_entry",
+    "continued",
     "plan_run",
     "play_shard",
     "propose",
