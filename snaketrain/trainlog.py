@@ -7,6 +7,11 @@ garbled one anywhere) are dropped, the original is kept as ``training_log.jsonl.
 and one warning names the lines and the copy. :meth:`TrainingLog.append` is idempotent per
 iteration: a crashed iteration that runs again does not log twice, and an iteration number
 that would leave a gap is refused. Rates are fractions in [0, 1].
+
+A run that goes on for months never reads the whole log per iteration: :meth:`TrainingLog.tail`
+reads the last lines backwards, and :meth:`TrainingLog.summary` (entries, games, accepted,
+iterations since the last improvement) reads only what was appended since the last call,
+from ``training_log.jsonl.index`` (a cache: rebuilt from the log whenever it does not match).
 """
 
 from __future__ import annotations
@@ -34,6 +39,27 @@ DEFAULT_STAGNATION_LIMIT = 100
 _TAIL_BLOCK = 8192
 #: Fields a line may lack (older logs).
 OPTIONAL = ("best_ci", "tuning_games", "verdict")
+
+
+INDEX_SUFFIX = ".index"
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """Totals over the whole log, kept up to date incrementally."""
+
+    entries: int = 0
+    games: int = 0
+    accepted: int = 0
+    since_improvement: int = 0  # entries after the last accepted one
+
+    def add(self, entry: LogEntry) -> LogSummary:
+        return LogSummary(
+            self.entries + 1,
+            self.games + entry.games,
+            self.accepted + entry.accepted,
+            0 if entry.accepted else self.since_improvement + 1,
+        )
 
 
 class TrainingLogError(ValueError):
@@ -189,6 +215,37 @@ def _last_line(fd: int) -> tuple[bytes, bool] | None:
     else:
         start = 0
     return os.pread(fd, stop - start, start), terminated
+
+
+def _tail_bytes(fd: int, n: int) -> bytes:
+    """The bytes of at least the last ``n`` lines (fewer when the file has fewer)."""
+    end = os.fstat(fd).st_size
+    pos, chunks, newlines = end, [], 0
+    while pos > 0 and newlines <= n:
+        start = max(0, pos - _TAIL_BLOCK)
+        chunk = os.pread(fd, pos - start, start)
+        chunks.append(chunk)
+        newlines += chunk.count(b"\n")
+        pos = start
+    return b"".join(reversed(chunks))
+
+
+def _read_index(index: Path, ident: list[int], size: int) -> tuple[int, LogSummary]:
+    """(bytes already counted, their totals) from the index, or (0, empty) when it is
+    missing, unreadable or not this file's (a repaired log is a new file)."""
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+        if data["file"] != ident or not 0 <= data["size"] <= size:
+            return 0, LogSummary()
+        totals = LogSummary(
+            int(data["entries"]),
+            int(data["games"]),
+            int(data["accepted"]),
+            int(data["since_improvement"]),
+        )
+        return int(data["size"]), totals
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, LogSummary()
 
 
 def stagnation_warning(iterations_since_improvement: int, limit: int) -> str | None:
@@ -361,14 +418,42 @@ class TrainingLog:
         *lines, tail = raw.split(b"\n")
         return [self._parse(line, n) for n, line in enumerate([*lines, tail] if tail else lines, 1)]
 
+    def tail(self, n: int) -> list[LogEntry]:
+        """The last ``n`` entries, oldest first, read backwards (a long log costs what the
+        ``n`` lines take)."""
+        with self._locked(exclusive=False) as fd:
+            raw = b"" if fd is None or n <= 0 else _tail_bytes(fd, n)
+        lines = [line for line in raw.split(b"\n") if line]
+        return [self._parse(line, None) for line in lines[-n:]] if n > 0 else []
+
+    def summary(self) -> LogSummary:
+        """Totals over the whole log; reads only the lines appended since the index was
+        written (all of them when the index is missing or belongs to another file)."""
+        index = self.path.with_name(self.path.name + INDEX_SUFFIX)
+        with self._locked(exclusive=False) as fd:
+            if fd is None:
+                return LogSummary()
+            st = os.fstat(fd)
+            ident = [st.st_dev, st.st_ino]
+            start, totals = _read_index(index, ident, st.st_size)
+            new = os.pread(fd, st.st_size - start, start) if st.st_size > start else b""
+        end = start + new.rfind(b"\n") + 1  # whole lines only
+        for line in new[: end - start].split(b"\n"):
+            if line:
+                totals = totals.add(self._parse(line, None))
+        if end > start:
+            with contextlib.suppress(OSError):  # a cache: a read-only folder just re-reads
+                write_text_atomic(index, json.dumps({"file": ident, "size": end, **asdict(totals)}))
+        return totals
+
     def best_win_rate(self) -> float | None:
         """The incumbent's re-measured strength as last logged (None before any entry)."""
-        entries = self.entries()
-        return entries[-1].best_win_rate if entries else None
+        last = self.tail(1)
+        return last[-1].best_win_rate if last else None
 
     def iterations_since_improvement(self) -> int:
         """Entries after the last accepted one (all of them if none was accepted)."""
-        return iterations_since_improvement(self.entries())
+        return self.summary().since_improvement
 
 
 def iterations_since_improvement(entries: Sequence[LogEntry]) -> int:

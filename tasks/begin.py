@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from snaketrain import training
 from snaketrain.snake.space import load_config
+from snaketrain.training.iteration import HISTORY
 from snaketrain.trainlog import LOG_NAME, TrainingLog
 
 
@@ -24,8 +25,9 @@ def begin(
 ) -> training.IterationStart:
     """Read config.yaml and the log once. Cached by iteration: a crashed iteration that runs
     again starts from exactly these inputs (see ``snaketrain.training.iteration``)."""
-    entries = TrainingLog(Path(results_dir) / LOG_NAME, repair=False).entries()
-    return training.start(iteration, run_seed, load_config(config_path), entries)
+    log = TrainingLog(Path(results_dir) / LOG_NAME, repair=False)
+    history = log.tail(HISTORY)  # the log's tail and its index, never all of it
+    return training.start(iteration, run_seed, load_config(config_path), history, log.summary())
 
 
 @task(name="plan-run", cache_policy=NO_CACHE)

@@ -28,7 +28,7 @@ from snaketrain.arena.sprt import Sprt
 from snaketrain.gitops import commit_message
 from snaketrain.rules import rng
 from snaketrain.snake.space import Config, config_hash
-from snaketrain.trainlog import LogEntry, iterations_since_improvement
+from snaketrain.trainlog import LogEntry, LogSummary, iterations_since_improvement
 from snaketrain.tuning.advisor import Proposal
 from snaketrain.tuning.perturb import RandomPerturbation, perturbation_scale
 
@@ -80,16 +80,23 @@ class IterationStart:
 
 
 def start(
-    iteration: int, run_seed: int, best: Config, entries: Sequence[LogEntry]
+    iteration: int,
+    run_seed: int,
+    best: Config,
+    entries: Sequence[LogEntry],
+    summary: LogSummary | None = None,
 ) -> IterationStart:
+    """The iteration's start from the log: ``entries`` the whole log, or only its last
+    ``HISTORY`` entries when ``summary`` gives the totals (``TrainingLog.tail`` / ``summary``:
+    a long log is not read whole every iteration)."""
     return IterationStart(
         iteration=iteration,
         seed=iteration_seed(run_seed, iteration),
         best=best,
         best_hash=config_hash(best),
         history=tuple(entries[-HISTORY:]),
-        games_before=sum(e.games for e in entries),
-        improvements_before=sum(e.accepted for e in entries),
+        games_before=summary.games if summary else sum(e.games for e in entries),
+        improvements_before=summary.accepted if summary else sum(e.accepted for e in entries),
     )
 
 
