@@ -15,11 +15,13 @@ from prefect import flow
 from snaketrain.training import ShardSpec
 from tasks.benchmark import benchmark
 from tasks.shard_file import write_shard_file
+from tasks.storage import results_storage
 
 
 @flow(name="benchmark")
 def benchmark_shard(spec: dict[str, Any], results_dir: str) -> str:
     """Play the shard (cached by content like any benchmark task); returns the JSON path."""
     shard = ShardSpec.from_dict(spec)
-    result = benchmark(shard, 1, results_dir, record_here=True)
+    play = benchmark.with_options(result_storage=results_storage(results_dir))  # tasks.storage
+    result = play(shard, 1, results_dir, record_here=True)
     return write_shard_file(shard, result, results_dir)

@@ -90,3 +90,65 @@ def post(api: str, path: str, body: dict) -> list[dict]:
     )
     with urllib.request.urlopen(request, timeout=30) as reply:
         return json.loads(reply.read())
+
+
+def _initdb() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1] if found else None
+
+
+@contextlib.contextmanager
+def postgres_cluster(root: Path) -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a free loopback port (trust auth), with a database
+    ``prefect``; yields its asyncpg URL. Installs Debian's package first when needed
+    (scripts/postgres.sh); raises RuntimeError saying why when it cannot."""
+    if _initdb() is None:
+        done = subprocess.run(
+            ["bash", str(root / "scripts" / "postgres.sh")], capture_output=True, text=True
+        )
+        if done.returncode != 0 or _initdb() is None:
+            raise RuntimeError(f"PostgreSQL cannot be installed here: {done.stderr.strip()}")
+    bin_dir = _initdb().parent  # type: ignore[union-attr]
+    import pwd
+    import shutil
+    import tempfile
+
+    data = Path(tempfile.mkdtemp(prefix="snaketrain-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to the postgres user
+        user = pwd.getpwnam("postgres")
+        os.chown(data, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    ctl = [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data / "db")]
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data / "db"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*ctl, "-o", options, "-l", str(data / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        subprocess.run(
+            [*as_user, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port)]
+            + ["-U", "postgres", "prefect"],
+            check=True,
+            capture_output=True,
+        )
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/prefect"
+    finally:
+        subprocess.run([*ctl, "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
