@@ -23,6 +23,7 @@ def test_prefect_yaml_needs_only_the_training_pool_and_starts_nothing_by_itself(
     training = deployments["continuous-training"]
     assert "schedules" not in training
     assert training["concurrency_limit"] == {"limit": 1, "collision_strategy": "ENQUEUE"}
+    assert training["work_pool"]["job_variables"]["command"] == "prefect flow-run execute"
     env = training["work_pool"]["job_variables"]["env"]
     assert env["PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR"] == "reschedule"
     assert (
