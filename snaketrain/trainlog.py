@@ -30,6 +30,7 @@ from typing import Any
 
 from snaketrain.configio import fsync_dir, write_text_atomic
 from snaketrain.corrupt import save_corrupt_copy
+from snaketrain.logindex import INDEX_SUFFIX, LogSummary, read_index, tail_bytes
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +40,6 @@ DEFAULT_STAGNATION_LIMIT = 100
 _TAIL_BLOCK = 8192
 #: Fields a line may lack (older logs).
 OPTIONAL = ("best_ci", "tuning_games", "verdict")
-
-
-INDEX_SUFFIX = ".index"
-
-
-@dataclass(frozen=True)
-class LogSummary:
-    """Totals over the whole log, kept up to date incrementally."""
-
-    entries: int = 0
-    games: int = 0
-    accepted: int = 0
-    since_improvement: int = 0  # entries after the last accepted one
-
-    def add(self, entry: LogEntry) -> LogSummary:
-        return LogSummary(
-            self.entries + 1,
-            self.games + entry.games,
-            self.accepted + entry.accepted,
-            0 if entry.accepted else self.since_improvement + 1,
-        )
 
 
 class TrainingLogError(ValueError):
@@ -215,37 +195,6 @@ def _last_line(fd: int) -> tuple[bytes, bool] | None:
     else:
         start = 0
     return os.pread(fd, stop - start, start), terminated
-
-
-def _tail_bytes(fd: int, n: int) -> bytes:
-    """The bytes of at least the last ``n`` lines (fewer when the file has fewer)."""
-    end = os.fstat(fd).st_size
-    pos, chunks, newlines = end, [], 0
-    while pos > 0 and newlines <= n:
-        start = max(0, pos - _TAIL_BLOCK)
-        chunk = os.pread(fd, pos - start, start)
-        chunks.append(chunk)
-        newlines += chunk.count(b"\n")
-        pos = start
-    return b"".join(reversed(chunks))
-
-
-def _read_index(index: Path, ident: list[int], size: int) -> tuple[int, LogSummary]:
-    """(bytes already counted, their totals) from the index, or (0, empty) when it is
-    missing, unreadable or not this file's (a repaired log is a new file)."""
-    try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-        if data["file"] != ident or not 0 <= data["size"] <= size:
-            return 0, LogSummary()
-        totals = LogSummary(
-            int(data["entries"]),
-            int(data["games"]),
-            int(data["accepted"]),
-            int(data["since_improvement"]),
-        )
-        return int(data["size"]), totals
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0, LogSummary()
 
 
 def stagnation_warning(iterations_since_improvement: int, limit: int) -> str | None:
@@ -422,7 +371,7 @@ class TrainingLog:
         """The last ``n`` entries, oldest first, read backwards (a long log costs what the
         ``n`` lines take)."""
         with self._locked(exclusive=False) as fd:
-            raw = b"" if fd is None or n <= 0 else _tail_bytes(fd, n)
+            raw = b"" if fd is None or n <= 0 else tail_bytes(fd, n)
         lines = [line for line in raw.split(b"\n") if line]
         return [self._parse(line, None) for line in lines[-n:]] if n > 0 else []
 
@@ -435,7 +384,7 @@ class TrainingLog:
                 return LogSummary()
             st = os.fstat(fd)
             ident = [st.st_dev, st.st_ino]
-            start, totals = _read_index(index, ident, st.st_size)
+            start, totals = read_index(index, ident, st.st_size)
             new = os.pread(fd, st.st_size - start, start) if st.st_size > start else b""
         end = start + new.rfind(b"\n") + 1  # whole lines only
         for line in new[: end - start].split(b"\n"):
