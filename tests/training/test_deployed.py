@@ -138,6 +138,8 @@ def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
         shell.run(line)
     worker_line = next(ln for ln in setup if "worker start" in ln)
     api = shell.env["PREFECT_API_URL"]
+    shell.run("prefect --no-prompt deploy --all")  # CPU only, no gpu pool: exits 0 as well
+    assert training_runs(api) == []  # nothing starts a training run by itself
 
     # the block a deployment parameter names (the README saves one the same way)
     save = (
