@@ -21,6 +21,7 @@ from snaketrain.training import ShardSpec
 from tasks.benchmark import benchmark
 from tasks.remote import IDLE_S
 from tasks.shard_file import serve_shards, write_shard_file
+from tasks.storage import results_storage
 
 
 def _run_name() -> str:
@@ -44,5 +45,6 @@ def benchmark_shard(
     if spec is None:
         raise ValueError("the benchmark flow needs a shard (spec) or a queue to serve")
     shard = ShardSpec.from_dict(spec)
-    result = benchmark(shard, 1, results_dir, record_here=True)
+    play = benchmark.with_options(result_storage=results_storage(results_dir))  # tasks.storage
+    result = play(shard, 1, results_dir, record_here=True)
     return write_shard_file(shard, result, results_dir)

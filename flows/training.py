@@ -22,11 +22,13 @@ from tasks.begin import begin, finish_run, plan_run
 from tasks.benchmark import decide, measure
 from tasks.build import build, built_candidates, with_failed_builds
 from tasks.commit import commit, retry_pending
+from tasks.inputs import run_inputs
 from tasks.learn import with_nn
 from tasks.opponents import opponents
 from tasks.perturb import perturb
 from tasks.record import next_iteration, record, report, report_http
 from tasks.select import select
+from tasks.storage import results_storage
 from tasks.tune import tune
 
 
@@ -168,25 +170,37 @@ def training_iteration(
     return after
 
 
-@flow(name="continuous-training", flow_run_name=_train_name)
+@flow(
+    name="continuous-training", flow_run_name=_train_name, retries=3, retry_delay_seconds=60
+)
 def continuous_training(
-    settings: TrainingSettings,
-    target: GitTarget,
+    settings: TrainingSettings | None = None,
+    target: GitTarget | None = None,
     results_dir: str = "nn_training_results",
     max_iterations: int | None = None,
+    settings_block: str | None = None,
+    git_block: str | None = None,
 ) -> int:
     """Iterations back to back, never two at once: forever, or until the run of
     ``max_iterations`` iterations is complete (a stopped run is resumed, not restarted:
-    ``snaketrain.training.runplan``). Returns the number of iterations run by this call."""
+    ``snaketrain.training.runplan``). ``settings_block`` / ``git_block`` name saved blocks
+    that ``settings`` / ``target`` override field by field; no parameters at all: the
+    unfinished run of ``results_dir`` goes on with its own (``tasks.inputs``). Results persist
+    under ``<results_dir>/prefect-results`` (``tasks.storage``). Retried 3 times a minute
+    apart when it fails (a deployment; the ``snaketrain train`` command runs it without).
+    Returns the number of iterations run by this call."""
     logger = get_run_logger()
-    plan = plan_run(results_dir, max_iterations)
+    inputs = run_inputs(results_dir, max_iterations, settings, target, settings_block, git_block)
+    settings, target = inputs.settings, inputs.target
+    plan = plan_run(results_dir, inputs.max_iterations, inputs.parameters)
+    iterate = training_iteration.with_options(result_storage=results_storage(results_dir))
     log_path = str(Path(results_dir) / LOG_NAME)
     done = 0
     while True:
         iteration = next_iteration(log_path)
         if plan.last is not None and iteration > plan.last:
             break
-        after = training_iteration(iteration, settings, target, results_dir)
+        after = iterate(iteration, settings, target, results_dir)
         logger.info(
             "iteration %d: best %s at %.2f%% [%.2f, %.2f] against %s (%d games)",
             iteration,

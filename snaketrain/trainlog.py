@@ -7,6 +7,11 @@ garbled one anywhere) are dropped, the original is kept as ``training_log.jsonl.
 and one warning names the lines and the copy. :meth:`TrainingLog.append` is idempotent per
 iteration: a crashed iteration that runs again does not log twice, and an iteration number
 that would leave a gap is refused. Rates are fractions in [0, 1].
+
+A run that goes on for months never reads the whole log per iteration: :meth:`TrainingLog.tail`
+reads the last lines backwards, and :meth:`TrainingLog.summary` (entries, games, accepted,
+iterations since the last improvement) reads only what was appended since the last call,
+from ``training_log.jsonl.index`` (a cache: rebuilt from the log whenever it does not match).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 from snaketrain.configio import fsync_dir, write_text_atomic
 from snaketrain.corrupt import save_corrupt_copy
+from snaketrain.logindex import INDEX_SUFFIX, LogSummary, read_index, tail_bytes
 
 log = logging.getLogger(__name__)
 
@@ -361,14 +367,42 @@ class TrainingLog:
         *lines, tail = raw.split(b"\n")
         return [self._parse(line, n) for n, line in enumerate([*lines, tail] if tail else lines, 1)]
 
+    def tail(self, n: int) -> list[LogEntry]:
+        """The last ``n`` entries, oldest first, read backwards (a long log costs what the
+        ``n`` lines take)."""
+        with self._locked(exclusive=False) as fd:
+            raw = b"" if fd is None or n <= 0 else tail_bytes(fd, n)
+        lines = [line for line in raw.split(b"\n") if line]
+        return [self._parse(line, None) for line in lines[-n:]] if n > 0 else []
+
+    def summary(self) -> LogSummary:
+        """Totals over the whole log; reads only the lines appended since the index was
+        written (all of them when the index is missing or belongs to another file)."""
+        index = self.path.with_name(self.path.name + INDEX_SUFFIX)
+        with self._locked(exclusive=False) as fd:
+            if fd is None:
+                return LogSummary()
+            st = os.fstat(fd)
+            ident = [st.st_dev, st.st_ino]
+            start, totals = read_index(index, ident, st.st_size)
+            new = os.pread(fd, st.st_size - start, start) if st.st_size > start else b""
+        end = start + new.rfind(b"\n") + 1  # whole lines only
+        for line in new[: end - start].split(b"\n"):
+            if line:
+                totals = totals.add(self._parse(line, None))
+        if end > start:
+            with contextlib.suppress(OSError):  # a cache: a read-only folder just re-reads
+                write_text_atomic(index, json.dumps({"file": ident, "size": end, **asdict(totals)}))
+        return totals
+
     def best_win_rate(self) -> float | None:
         """The incumbent's re-measured strength as last logged (None before any entry)."""
-        entries = self.entries()
-        return entries[-1].best_win_rate if entries else None
+        last = self.tail(1)
+        return last[-1].best_win_rate if last else None
 
     def iterations_since_improvement(self) -> int:
         """Entries after the last accepted one (all of them if none was accepted)."""
-        return iterations_since_improvement(self.entries())
+        return self.summary().since_improvement
 
 
 def iterations_since_improvement(entries: Sequence[LogEntry]) -> int:

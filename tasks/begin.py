@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from snaketrain import training
 from snaketrain.snake.space import load_config
+from snaketrain.training.iteration import HISTORY
 from snaketrain.trainlog import LOG_NAME, TrainingLog
 from tasks.learn import attempt_file
 
@@ -25,17 +26,23 @@ def begin(
 ) -> training.IterationStart:
     """Read config.yaml and the log once. Cached by iteration: a crashed iteration that runs
     again starts from exactly these inputs (see ``snaketrain.training.iteration``)."""
-    entries = TrainingLog(Path(results_dir) / LOG_NAME, repair=False).entries()
+    log = TrainingLog(Path(results_dir) / LOG_NAME, repair=False)
+    history = log.tail(HISTORY)  # the log's tail and its index, never all of it
     attempts = attempt_file(results_dir).read()
-    return training.start(iteration, run_seed, load_config(config_path), entries, attempts)
+    return training.start(
+        iteration, run_seed, load_config(config_path), history, attempts, log.summary()
+    )
 
 
 @task(name="plan-run", cache_policy=NO_CACHE)
-def plan_run(results_dir: str, max_iterations: int | None) -> training.RunPlan:
+def plan_run(
+    results_dir: str, max_iterations: int | None, parameters: dict[str, Any] | None = None
+) -> training.RunPlan:
     """Also where the log is repaired, once per run (a torn line is a crash's aftermath);
-    the steps of the run then read it without re-scanning it for damage."""
+    the steps of the run then read it without re-scanning it for damage. ``parameters``
+    (the run's resolved settings and target) are kept in run.json."""
     last = TrainingLog(Path(results_dir) / LOG_NAME).last_iteration() or 0
-    return training.plan_run(results_dir, last + 1, max_iterations)
+    return training.plan_run(results_dir, last + 1, max_iterations, parameters)
 
 
 @task(name="finish-run", cache_policy=NO_CACHE)

@@ -25,7 +25,7 @@ STOPPED_EARLY = "snaketrain: stopped before it started; nothing was done."
 def _commands() -> dict[str, Command]:
     """The subcommands, imported on first use: the command modules pull in torch (~2 s), and
     ``main`` takes Ctrl+C / SIGTERM in that time (see ``main``)."""
-    from snaketrain.cli import bench, play, replay, serve, status, train
+    from snaketrain.cli import bench, deploy, play, replay, serve, status, train
 
     return {
         "play": Command(
@@ -55,6 +55,11 @@ def _commands() -> dict[str, Command]:
             "play a candidate against opponents (fixed N or SPRT) and print the table",
             bench.add_bench_arguments,
             bench.run_bench,
+        ),
+        "deploy": Command(
+            "create the work pools and deployments on a Prefect server (--gpus N: benchmark pools)",
+            deploy.add_deploy_arguments,
+            deploy.run_deploy,
         ),
     }
 

@@ -179,6 +179,8 @@ class ContinuousTrainer:
             settings, target = self.check()
             crash_stale_runs(results)
             try:
-                return continuous_training(settings, target, str(results), self.max_iterations)
+                # the command reports a failure at once; a deployment retries (flows.training)
+                run = continuous_training.with_options(retries=0)
+                return run(settings, target, str(results), self.max_iterations)
             finally:
                 close_shared_pool()

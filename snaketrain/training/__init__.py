@@ -19,7 +19,7 @@ from snaketrain.training.iteration import (
     strength_seed,
     unconfirmed,
 )
-from snaketrain.training.runplan import RUN_FILE, RunPlan, finish_run, plan_run
+from snaketrain.training.runplan import RUN_FILE, RunPlan, continued, finish_run, plan_run
 from snaketrain.training.shards import (
     BENCHMARK_RUNS,
     ShardSpec,
@@ -48,6 +48,7 @@ __all__ = [
     "finish_run",
     "iteration_seed",
     "log_entry",
+    "continued",
     "plan_run",
     "play_shard",
     "propose",

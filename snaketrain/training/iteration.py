@@ -29,7 +29,7 @@ from snaketrain.gitops import commit_message
 from snaketrain.learn.history import Attempt, merge, without_vectors
 from snaketrain.rules import rng
 from snaketrain.snake.space import Config, config_hash
-from snaketrain.trainlog import LogEntry, iterations_since_improvement
+from snaketrain.trainlog import LogEntry, LogSummary, iterations_since_improvement
 from snaketrain.tuning.advisor import Proposal
 from snaketrain.tuning.perturb import RandomPerturbation, perturbation_scale
 
@@ -89,8 +89,12 @@ def start(
     best: Config,
     entries: Sequence[LogEntry],
     attempts: Sequence[Attempt] = (),
+    summary: LogSummary | None = None,
 ) -> IterationStart:
-    """``attempts``: the results folder's change history (``learn.history``), if any."""
+    """The iteration's start from the log: ``entries`` the whole log, or only its last
+    ``HISTORY`` entries when ``summary`` gives the totals (``TrainingLog.tail`` / ``summary``:
+    a long log is not read whole every iteration); ``attempts``: the results folder's change
+    history (``learn.history``), if any."""
     recent = [a for a in merge(attempts, entries) if a.iteration > iteration - 1 - HISTORY]
     return IterationStart(
         iteration=iteration,
@@ -98,8 +102,8 @@ def start(
         best=best,
         best_hash=config_hash(best),
         history=tuple(entries[-HISTORY:]),
-        games_before=sum(e.games for e in entries),
-        improvements_before=sum(e.accepted for e in entries),
+        games_before=summary.games if summary else sum(e.games for e in entries),
+        improvements_before=summary.accepted if summary else sum(e.accepted for e in entries),
         attempts=without_vectors(a for a in recent if a.iteration < iteration),
     )
 

@@ -105,7 +105,7 @@ def test_a_build_failure_rejects_the_candidate_with_its_output(
     head = git(repo, "rev-parse", "HEAD")
     candidate = weak_config().replace({"weights.food": 5.0})
     results, found = run_one(snake, tmp_path, candidate, monkeypatch)
-    assert "| 0 | reject |" in found["iteration-report"]
+    assert "| 0 | rejected | 0 |" in found["iteration-report"]  # 0 games: never played
     assert git(repo, "rev-parse", "HEAD") == head
     [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
     assert entry["accepted"] is False and entry["games"] == 0
@@ -127,4 +127,4 @@ def test_a_candidate_the_snake_never_starts_with_is_rejected(
     assert git(repo, "rev-parse", "HEAD") == head
     [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
     assert entry["accepted"] is False and entry["games"] == 0
-    assert "| 0 | reject |" in found["iteration-report"]
+    assert "| 0 | rejected | 0 |" in found["iteration-report"]  # 0 games: never played

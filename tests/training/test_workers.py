@@ -1,5 +1,6 @@
 """One iteration on a real Prefect server whose benchmark shards run on two process workers
-(work pools gpu-0 and gpu-1, deployments from prefect.yaml), all on loopback."""
+(work pools gpu-0 and gpu-1 and their deployments made by `snaketrain deploy --gpus 2`), all
+on loopback."""
 
 from __future__ import annotations
 
@@ -76,28 +77,13 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        for k in (0, 1):
-            subprocess.run(
-                [*PREFECT, "work-pool", "create", f"gpu-{k}", "--type", "process"],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-        subprocess.run(
-            [
-                *PREFECT,
-                "--no-prompt",
-                "deploy",
-                "--name",
-                "gpu-0",
-                "--name",
-                "gpu-1",
-            ],
+        subprocess.run(  # pools gpu-0, gpu-1 and their benchmark deployments
+            [sys.executable, "-m", "snaketrain", "deploy", "--gpus", "2"],
             env=env,
             cwd=ROOT,
             check=True,
             capture_output=True,
-            timeout=300,
+            timeout=600,
         )
         for k in (0, 1):
             procs.append(

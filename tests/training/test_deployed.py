@@ -1,0 +1,202 @@
+"""The README's "On a Prefect server" commands, typed in order on a fresh server: the deployed
+training runs 2 tiny iterations with a saved settings block, a second run waits instead of
+being cancelled, and a worker stopped mid-iteration leaves the run to the next worker, which
+resumes it with its own parameters and finishes it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from serverkit import free_port, post, server_env, start, stop, wait_healthy
+
+from snaketrain.trainlog import TrainingLog
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = {
+    "opponents": ["random-safe"],
+    "size": 7,
+    "shards": 1,
+    "advisor": "random",
+    "batch_pairs": 4,
+    "max_pairs": 8,
+    "remeasure_pairs": 4,
+    "max_turns": 120,
+    "batch_size": 32,
+}
+
+
+def readme_blocks() -> list[list[str]]:
+    """The bash blocks of the README's "On a Prefect server" part, as command lines."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    part = text[text.index("**On a Prefect server.**") :]
+    part = part[: part.index("\n## ")] if "\n## " in part else part
+    blocks = re.findall(r"```bash\n(.*?)```", part, flags=re.S)
+    return [[ln for ln in b.splitlines() if ln.strip()] for b in blocks]
+
+
+def command(line: str) -> tuple[list[str], bool]:
+    """The line as argv (its comment dropped; ``prefect``/``snaketrain`` run by this Python)
+    and whether it runs in the background (``&``)."""
+    words = shlex.split(line, comments=True)
+    background = words[-1] == "&"
+    words = words[:-1] if background else words
+    if words[0] in ("prefect", "snaketrain"):
+        words = [sys.executable, "-m", *words]
+    elif words[0] == "python":
+        words[0] = sys.executable
+    return words, background
+
+
+class Shell:
+    """Runs README lines: ``export`` sets the environment, ``&`` starts a background process
+    (kept for the end), anything else must exit 0."""
+
+    def __init__(self, env: dict[str, str], port: int, logs: Path) -> None:
+        self.env, self.port, self.logs = env, port, logs
+        self.background: dict[str, subprocess.Popen[bytes]] = {}
+
+    def run(self, line: str) -> str:
+        line = line.replace("4200", str(self.port))
+        if line.startswith("export "):
+            key, value = line.removeprefix("export ").split("#")[0].strip().split("=", 1)
+            self.env[key] = value
+            return ""
+        argv, background = command(line)
+        if background:
+            log = self.logs / f"bg-{len(self.background)}.log"
+            self.background[line] = start(argv, dict(self.env), ROOT, log)
+            if "server" in argv and "start" in argv:
+                wait_healthy(f"http://127.0.0.1:{self.port}/api")
+            return ""
+        done = subprocess.run(
+            argv, env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, f"{line}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        return done.stdout
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Iterator[Shell]:
+    port = free_port()
+    env = server_env(tmp_path / "prefect-home", port)
+    env.pop("PREFECT_API_URL")  # the README's export sets it
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # `prefect` as a user has it
+    sh = Shell(env, port, tmp_path)
+    try:
+        yield sh
+    finally:
+        for proc in reversed(sh.background.values()):
+            stop(proc)
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Stop the worker without losing its run: SIGTERM to the run's ``prefect flow-run
+    execute`` supervisor (which puts the run back in the queue and exits), then to the worker
+    (a worker alone stopped leaves its runs running; one stopped at the same time as the
+    supervisor kills it before it has rescheduled the run)."""
+    import psutil
+
+    supervisors = []
+    for child in psutil.Process(worker.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "execute" in child.cmdline():
+                child.terminate()
+                supervisors.append(child)
+    assert supervisors, "no `prefect flow-run execute` under the worker"
+    psutil.wait_procs(supervisors, timeout=120)
+    stop(worker)
+
+
+def training_runs(api: str) -> list[dict]:
+    body = {"flows": {"name": {"any_": ["continuous-training"]}}, "sort": "EXPECTED_START_TIME_ASC"}
+    return post(api, "/flow_runs/filter", body)
+
+
+@pytest.mark.slow
+def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
+    shell: Shell, tmp_path: Path, repo: Path
+) -> None:
+    setup, run_block, *_ = readme_blocks()
+    for line in setup:
+        shell.run(line)
+    worker_line = next(ln for ln in setup if "worker start" in ln)
+    api = shell.env["PREFECT_API_URL"]
+    shell.run("prefect --no-prompt deploy --all")  # CPU only, no gpu pool: exits 0 as well
+    assert training_runs(api) == []  # nothing starts a training run by itself
+
+    # the block a deployment parameter names (the README saves one the same way)
+    save = (
+        f"from blocks.training import TrainingSettings; TrainingSettings(**{TINY!r}).save('tiny')"
+    )
+    shell.run(f"python -c {shlex.quote(save)}")
+    run_line = next(ln for ln in run_block if "deployment run" in ln)
+    base = run_line[: run_line.index("--param")]
+    results = tmp_path / "results"
+    params = {
+        "settings_block": "tiny",
+        "max_iterations": "2",
+        "results_dir": str(results),
+        "target": json.dumps({"repo_path": str(repo)}),
+    }
+    ours = base + " ".join(f"--param {k}={shlex.quote(v)}" for k, v in params.items())
+    shell.run(ours)
+    wait_for("the run to start", lambda: training_runs(api)[0]["state_type"] == "RUNNING", 300)
+    run_id = training_runs(api)[0]["id"]
+
+    # an ad-hoc run meanwhile waits for the slot, visibly, and is not cancelled
+    other = base + f"--param results_dir={shlex.quote(str(tmp_path / 'other'))}"
+    shell.run(other)
+    waiting = lambda: [r for r in training_runs(api) if r["id"] != run_id]  # noqa: E731
+    wait_for(
+        "the second run to wait",
+        lambda: waiting()[0]["state_name"] == "AwaitingConcurrencySlot",
+        180,
+    )
+    shell.run(f"prefect flow-run cancel {waiting()[0]['id']}")
+
+    # stop the worker in the middle of an iteration (SIGTERM to its process group)
+    log = TrainingLog(results / "training_log.jsonl", repair=False)
+    played = results / "benchmark_runs.jsonl"
+    wait_for("games of the first iteration", played.exists, 600)
+    assert len(log.entries()) < 2
+    stop_worker(shell.background.pop(worker_line))
+    wait_for(
+        "the run back in the queue",
+        lambda: training_runs(api)[0]["state_type"] not in ("RUNNING", "CRASHED"),
+        120,
+    )
+    assert training_runs(api)[0]["state_type"] == "SCHEDULED"  # not Crashed, not Cancelled
+
+    shell.run(worker_line)  # the README's worker, started again
+    wait_for(
+        "the run to finish",
+        lambda: training_runs(api)[0]["state_type"] in ("COMPLETED", "FAILED", "CRASHED"),
+        900,
+    )
+    run = training_runs(api)[0]
+    assert (run["id"], run["state_type"]) == (run_id, "COMPLETED")
+    assert run["run_count"] >= 2  # the same flow run, started twice
+    assert [e.iteration for e in log.entries()] == [1, 2]
+    kept = json.loads((results / "run_parameters.json").read_text())["parameters"]
+    assert {k: kept["settings"][k] for k in TINY} == TINY
+    assert kept["target"]["repo_path"] == str(repo)
+    keys = [json.loads(x)["key"] for x in played.read_text().splitlines()]
+    assert len(keys) == len(set(keys))  # nothing finished before the stop was played again
+    assert (results / "prefect-results").is_dir()
