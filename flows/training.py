@@ -1,5 +1,6 @@
-"""The training DAG: one iteration (begin -> advise (SPSA / CMA-ES: tune) -> perturb -> build
--> benchmark -> select -> commit -> record) and the loop that runs iterations back to back.
+"""The training DAG: one iteration (begin -> advise (SPSA / CMA-ES: tune; the LLM: one slot)
+-> perturb -> build -> benchmark -> select -> commit -> record) and the loop that runs
+iterations back to back.
 Flows call tasks only; every value between them is a plain object Prefect persists."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tasks.build import build, built_candidates, with_failed_builds
 from tasks.commit import commit, retry_pending
 from tasks.inputs import run_inputs
 from tasks.learn import with_nn
+from tasks.llm import llm_slot, with_llm_slot
 from tasks.opponents import opponents
 from tasks.perturb import perturb
 from tasks.record import next_iteration, record, report, report_http
@@ -87,15 +89,19 @@ def training_iteration(
     refs = opponents(settings.opponents)
     incumbent = build(start.best, results_dir, "incumbent", settings.snake)
     before = measure_strength(incumbent, refs, settings, results_dir, iteration, "incumbent")
-    advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
-    if not advice:  # random perturbation, or a tuned config that rounds to the best one
-        advice = advise(
-            start,
-            settings.parallel_configs,
-            settings.stagnation_limit,
-            settings.history_window,
-            settings.history_tolerance,
-        )
+    llm = llm_slot(start, settings, dict(before.causes), results_dir)  # [] unless use_llm, due
+    advice = []
+    if not llm or settings.parallel_configs > 1:  # one slot: the LLM's replaces the advisor's
+        advice = tune(start, settings, results_dir) if settings.advisor != "random" else []
+        if not advice:  # random perturbation, or a tuned config that rounds to the best one
+            advice = advise(
+                start,
+                settings.parallel_configs,
+                settings.stagnation_limit,
+                settings.history_window,
+                settings.history_tolerance,
+            )
+    advice = with_llm_slot(advice, llm, settings.parallel_configs)
     if settings.use_neural_net:  # the NN's screened proposal takes one slot
         advice = with_nn(start, advice, settings, results_dir)
     proposals = perturb(start.best, advice)

