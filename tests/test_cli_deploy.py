@@ -26,6 +26,7 @@ def test_prefect_yaml_needs_only_the_training_pool_and_starts_nothing_by_itself(
     assert training["work_pool"]["job_variables"]["command"] == "prefect flow-run execute"
     env = training["work_pool"]["job_variables"]["env"]
     assert env["PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR"] == "reschedule"
+    assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30"  # the zombie automation's input
     assert (
         deployments["retention"]["schedules"]
         and deployments["retention"]["parameters"]["days"] == 14

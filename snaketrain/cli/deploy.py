@@ -3,8 +3,10 @@
 Registers the block types, creates the ``training`` work pool and deploys ``prefect.yaml``
 (continuous-training, retention); with ``--gpus N`` also one process pool per GPU (``gpu-0``
 ... ``gpu-N-1``, concurrency limit 1: one shard at a time per device) and a ``benchmark/gpu-k``
-deployment on each, whose runs see only their GPU (``CUDA_VISIBLE_DEVICES=k``). Running it
-again changes nothing that exists. It drives the ``prefect`` command itself (this module
+deployment on each, whose runs see only their GPU (``CUDA_VISIBLE_DEVICES=k``); then the two
+automations that mark a silent continuous-training run Crashed and run the deployment again on
+its results folder (snaketrain/runtime/automations.py). Running it again changes nothing that
+exists (the automations are updated in place). It drives the ``prefect`` command itself (this module
 imports no Prefect), so what it does is what the README's manual commands do.
 """
 
@@ -31,6 +33,13 @@ def add_deploy_arguments(p: argparse.ArgumentParser) -> None:
         default=0,
         help="GPUs with a benchmark pool and deployment each (default 0: CPU only)",
     )
+    p.add_argument(
+        "--crash-after",
+        type=int_in(31, 86400, "--crash-after"),
+        default=90,
+        help="seconds without a heartbeat before a training run is Crashed and rerun "
+        "(heartbeats every 30 s; default 90)",
+    )
 
 
 def gpu_deployment(k: int) -> dict[str, Any]:
@@ -52,8 +61,12 @@ def project_with_gpus(project: dict[str, Any], gpus: int) -> dict[str, Any]:
 
 
 def _prefect(*args: str) -> subprocess.CompletedProcess[str]:
+    return _python("prefect", *args)
+
+
+def _python(module: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "prefect", *args], capture_output=True, text=True, check=False
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, check=False
     )
 
 
@@ -103,6 +116,11 @@ def run_deploy(args: argparse.Namespace) -> int:
                 _prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(generated)),
                 "prefect deploy",
             )
+        automations = _python(
+            "snaketrain.runtime.automations", "--crash-after", str(args.crash_after)
+        )
+        _check(automations, "creating the automations")
+        print(automations.stdout.strip())
     except RuntimeError as err:
         print(f"snaketrain deploy: {err}", file=sys.stderr)
         return 1
