@@ -30,7 +30,9 @@ from prefect.events.schemas.events import ResourceSpecification
 DEPLOYMENT = "continuous-training/continuous-training"
 HEARTBEAT_S = 30  # Prefect's minimum; prefect.yaml's PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 CRASH_AFTER_S = 90  # three heartbeats missed
-ENDED = ("Completed", "Failed", "Cancelled", "Crashed")
+# states after which silence is no zombie: the run ended, or went back to the queue (a SIGTERM
+# under `prefect flow-run execute` proposes AwaitingRetry; the next worker runs it again)
+QUIET = ("Completed", "Failed", "Cancelled", "Crashed", "AwaitingRetry", "Scheduled")
 # the crashed run's results folder, rendered by the server from the triggering run
 RESULTS_DIR = {"__prefect_kind": "jinja", "template": "{{ flow_run.parameters.results_dir }}"}
 
@@ -51,8 +53,8 @@ def _runs_of(deployment_id: UUID) -> dict[str, Any]:
 def crash_silent_runs(
     name: str, deployment_id: UUID, crash_after_s: int = CRASH_AFTER_S
 ) -> AutomationCore:
-    """Mark a run of the deployment Crashed once it has sent no heartbeat and no final state
-    for ``crash_after_s`` seconds after a heartbeat (one trigger per run)."""
+    """Mark a run of the deployment Crashed once, after a heartbeat, it has sent neither a
+    heartbeat nor a ``QUIET`` state for ``crash_after_s`` seconds (one count per run)."""
     return AutomationCore(
         name=f"{name}: crash silent runs",
         description=(
@@ -61,7 +63,7 @@ def crash_silent_runs(
         ),
         trigger=EventTrigger(
             after={"prefect.flow-run.heartbeat"},
-            expect={"prefect.flow-run.heartbeat", *(f"prefect.flow-run.{s}" for s in ENDED)},
+            expect={"prefect.flow-run.heartbeat", *(f"prefect.flow-run.{s}" for s in QUIET)},
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
             threshold=1,

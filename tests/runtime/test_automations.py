@@ -54,6 +54,7 @@ def test_a_run_of_the_deployment_silent_for_the_window_is_marked_crashed() -> No
     assert trigger.starts_after("prefect.flow-run.heartbeat")
     for name in ("heartbeat", "Completed", "Failed", "Cancelled", "Crashed"):
         assert trigger.expects(f"prefect.flow-run.{name}")  # any of these keeps it quiet
+    assert trigger.expects("prefect.flow-run.AwaitingRetry")  # SIGTERM: back in the queue
     assert not trigger.expects("prefect.flow-run.Running")
     run = uuid4()
     assert trigger.covers(event("prefect.flow-run.heartbeat", ours, run))

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -129,10 +130,18 @@ def training_runs(api: str) -> list[dict]:
     return post(api, "/flow_runs/filter", body)
 
 
-@pytest.mark.slow
-def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
-    shell: Shell, tmp_path: Path, repo: Path
-) -> None:
+@dataclass
+class Started:
+    api: str
+    results: Path
+    run_id: str
+    base: str  # the README's `prefect deployment run` line up to its parameters
+    worker_line: str
+
+
+def start_tiny_run(shell: Shell, tmp_path: Path, repo: Path) -> Started:
+    """The README's setup lines typed in order, then a deployed 2-iteration run of 7x7 games
+    with a saved settings block, waited for until it is Running."""
     setup, run_block, *_ = readme_blocks()
     for line in setup:
         shell.run(line)
@@ -158,7 +167,29 @@ def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
     ours = base + " ".join(f"--param {k}={shlex.quote(v)}" for k, v in params.items())
     shell.run(ours)
     wait_for("the run to start", lambda: training_runs(api)[0]["state_type"] == "RUNNING", 300)
-    run_id = training_runs(api)[0]["id"]
+    return Started(api, results, training_runs(api)[0]["id"], base, worker_line)
+
+
+def assert_finished_with_its_parameters(results: Path, repo: Path) -> None:
+    """2 iterations logged, with the run's own parameters, and no finished game played twice."""
+    log = TrainingLog(results / "training_log.jsonl", repair=False)
+    assert [e.iteration for e in log.entries()] == [1, 2]
+    kept = json.loads((results / "run_parameters.json").read_text())["parameters"]
+    assert {k: kept["settings"][k] for k in TINY} == TINY
+    assert kept["target"]["repo_path"] == str(repo)
+    played = results / "benchmark_runs.jsonl"
+    keys = [json.loads(x)["key"] for x in played.read_text().splitlines()]
+    assert len(keys) == len(set(keys))  # nothing finished before the stop was played again
+    assert (results / "prefect-results").is_dir()
+
+
+@pytest.mark.slow
+def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
+    shell: Shell, tmp_path: Path, repo: Path
+) -> None:
+    started = start_tiny_run(shell, tmp_path, repo)
+    api, results, run_id, base = started.api, started.results, started.run_id, started.base
+    worker_line = started.worker_line
 
     # an ad-hoc run meanwhile waits for the slot, visibly, and is not cancelled
     other = base + f"--param results_dir={shlex.quote(str(tmp_path / 'other'))}"
@@ -193,10 +224,60 @@ def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
     run = training_runs(api)[0]
     assert (run["id"], run["state_type"]) == (run_id, "COMPLETED")
     assert run["run_count"] >= 2  # the same flow run, started twice
-    assert [e.iteration for e in log.entries()] == [1, 2]
-    kept = json.loads((results / "run_parameters.json").read_text())["parameters"]
-    assert {k: kept["settings"][k] for k in TINY} == TINY
-    assert kept["target"]["repo_path"] == str(repo)
-    keys = [json.loads(x)["key"] for x in played.read_text().splitlines()]
-    assert len(keys) == len(set(keys))  # nothing finished before the stop was played again
-    assert (results / "prefect-results").is_dir()
+    assert_finished_with_its_parameters(results, repo)
+
+
+def kill_hard(worker: subprocess.Popen[bytes]) -> None:
+    """kill -9 the worker and everything under it (the run's process and its shards), as a
+    power loss would: nothing gets to tell the server."""
+    import psutil
+
+    procs = [*psutil.Process(worker.pid).children(recursive=True), psutil.Process(worker.pid)]
+    assert any("execute" in p.cmdline() for p in procs[:-1]), "no flow run under the worker"
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=30)
+    worker.wait()
+
+
+@pytest.mark.slow
+def test_a_run_killed_hard_is_crashed_and_rerun_by_the_automations_with_its_parameters(
+    shell: Shell, tmp_path: Path, repo: Path
+) -> None:
+    started = start_tiny_run(shell, tmp_path, repo)
+    api, results, run_id = started.api, started.results, started.run_id
+    # the README's `snaketrain deploy` made both automations; made again with a short window
+    # (what `snaketrain deploy --crash-after 60` runs after `prefect deploy`)
+    again = shell.run("python -m snaketrain.runtime.automations --crash-after 60")
+    assert "crash silent runs': updated" in again and "rerun crashed runs': updated" in again
+    names = {a["name"] for a in post(api, "/automations/filter", {})}
+    assert names == {
+        "continuous-training/continuous-training: crash silent runs",
+        "continuous-training/continuous-training: rerun crashed runs",
+    }  # updated, not doubled
+
+    log = TrainingLog(results / "training_log.jsonl", repair=False)
+    wait_for("games of the first iteration", (results / "benchmark_runs.jsonl").exists, 600)
+    assert len(log.entries()) < 2
+    kill_hard(shell.background.pop(started.worker_line))
+    killed = time.monotonic()
+    shell.run(started.worker_line)  # the worker comes back (systemd restarts it), the run not
+    state = lambda rid: next(r for r in training_runs(api) if r["id"] == rid)  # noqa: E731
+    wait_for("the killed run to be Crashed", lambda: state(run_id)["state_type"] == "CRASHED", 300)
+    crashed_s = time.monotonic() - killed
+    rerun = lambda: [r for r in training_runs(api) if r["id"] != run_id]  # noqa: E731
+    wait_for("a new run", lambda: bool(rerun()), 120)
+    wait_for("the new run to start", lambda: rerun()[0]["state_type"] != "SCHEDULED", 300)
+    running_s = time.monotonic() - killed
+    wait_for(
+        "the new run to finish",
+        lambda: rerun()[0]["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"),
+        900,
+    )
+    print(f"killed -> Crashed {crashed_s:.0f} s, -> new run started {running_s:.0f} s")
+    (new,) = rerun()
+    assert new["state_type"] == "COMPLETED"
+    assert new["parameters"] == {"results_dir": str(results)}  # only the folder: its own rest
+    assert state(run_id)["state"]["message"].startswith("No heartbeat for 60 s")
+    assert_finished_with_its_parameters(results, repo)
