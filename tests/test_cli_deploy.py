@@ -53,3 +53,11 @@ def test_deploy_without_a_server_says_what_to_set(
     assert main(["deploy"]) == 2
     assert "PREFECT_API_URL is not set" in capsys.readouterr().err
     assert main(["deploy", "--gpus", "-1"]) == 2
+
+
+def test_deploy_refuses_a_crash_window_not_longer_than_the_heartbeat(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert main(["deploy", "--crash-after", "30"]) == 2
+    assert "--crash-after must be 31..86400, got '30'" in capsys.readouterr().err
