@@ -6,8 +6,9 @@ Registers the block types, creates the ``training`` work pool and deploys ``pref
 deployment on each, whose runs see only their GPU (``CUDA_VISIBLE_DEVICES=k``); then the two
 automations that mark a silent continuous-training run Crashed and run the deployment again on
 its results folder (snaketrain/runtime/automations.py). Running it again changes nothing that
-exists (the automations are updated in place). It drives the ``prefect`` command itself (this module
-imports no Prefect), so what it does is what the README's manual commands do.
+exists (the automations are updated in place). It drives the ``prefect`` command and that
+module in subprocesses (this module imports no Prefect), so what it does is what the README's
+manual commands do.
 """
 
 from __future__ import annotations
