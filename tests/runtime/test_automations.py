@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from prefect.client.schemas.objects import StateType
+from prefect.events.schemas.automations import TriggerTypes as ClientTrigger
 from prefect.server.events.schemas.automations import EventTrigger as ServerTrigger
 from prefect.server.events.schemas.events import ReceivedEvent
 from prefect.types._datetime import now
@@ -39,9 +40,9 @@ def event(name: str, deployment: UUID, run: UUID) -> ReceivedEvent:
     )
 
 
-def on_server(trigger: object) -> ServerTrigger:
+def on_server(trigger: ClientTrigger) -> ServerTrigger:
     """The trigger as the server evaluates it."""
-    return ServerTrigger.model_validate(trigger.model_dump(mode="json"))  # type: ignore[attr-defined]
+    return ServerTrigger.model_validate(trigger.model_dump(mode="json"))
 
 
 def test_a_run_of_the_deployment_silent_for_the_window_is_marked_crashed() -> None:
