@@ -10,7 +10,7 @@ parameters continues the results folder's unfinished run with that run's own sto
 parameters (tasks/inputs.py), never with the deployment's defaults.
 
 ``python -m snaketrain.runtime.automations [--deployment NAME] [--crash-after SECONDS]``
-creates both, or updates them in place when they exist (by name), against
+creates both, or updates them in place when they exist (by name) and differ, against
 ``PREFECT_API_URL``; ``snaketrain deploy`` runs it after ``prefect deploy``.
 """
 
@@ -104,18 +104,40 @@ def rerun_crashed_runs(name: str, deployment_id: UUID) -> AutomationCore:
     )
 
 
+def _canon(value: Any) -> Any:
+    """JSON with every list sorted (sets come out of pydantic in any order), for comparing."""
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        return sorted((_canon(v) for v in value), key=repr)
+    return value
+
+
+def same(a: AutomationCore, b: AutomationCore) -> bool:
+    """The same automation, ids aside."""
+    fields = set(AutomationCore.model_fields)
+    return _canon(a.model_dump(mode="json", include=fields)) == _canon(
+        b.model_dump(mode="json", include=fields)
+    )
+
+
 def ensure(automation: AutomationCore) -> str:
-    """Create the automation, or update the one of the same name; "created"/"updated"."""
+    """Create the automation, update the one of the same name when it differs, or leave it:
+    "created", "updated" or "unchanged". An update gives its trigger a new id, and the server
+    keeps a run's heartbeat window under the trigger's id: a run killed before its next
+    heartbeat after an update would go unnoticed, so an unchanged automation is not touched."""
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
-        same = client.read_automations_by_name(automation.name)
-        if not same:
+        found = client.read_automations_by_name(automation.name)
+        for extra in found[1:]:
+            client.delete_automation(extra.id)
+        if not found:
             client.create_automation(automation)
             return "created"
-        client.update_automation(same[0].id, automation)
-        for extra in same[1:]:
-            client.delete_automation(extra.id)
+        if same(AutomationCore.model_validate(found[0].model_dump()), automation):
+            return "unchanged"
+        client.update_automation(found[0].id, automation)
         return "updated"
 
 

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from prefect.client.schemas.objects import StateType
+from prefect.events.schemas.automations import AutomationCore
 from prefect.events.schemas.automations import TriggerTypes as ClientTrigger
 from prefect.server.events.schemas.automations import EventTrigger as ServerTrigger
 from prefect.server.events.schemas.events import ReceivedEvent
@@ -19,6 +20,7 @@ from snaketrain.runtime.automations import (
     crash_silent_runs,
     main,
     rerun_crashed_runs,
+    same,
 )
 
 NAME = "continuous-training/continuous-training"
@@ -92,3 +94,13 @@ def test_a_window_not_longer_than_the_heartbeat_is_refused(
         main(["--crash-after", "30"])
     assert stop.value.code == 2
     assert "--crash-after must be more than the 30 s heartbeat" in capsys.readouterr().err
+
+
+def test_an_automation_read_back_is_the_same_and_a_new_window_is_not() -> None:
+    ours = uuid4()
+    made = crash_silent_runs(NAME, ours, 60)
+    back = AutomationCore.model_validate(made.model_dump(mode="json") | {"id": str(uuid4())})
+    back.trigger.expect = set(sorted(back.trigger.expect, reverse=True))
+    assert same(made, back)  # ids and set order aside: left alone, its heartbeat windows kept
+    assert not same(made, crash_silent_runs(NAME, ours, 61))
+    assert not same(made, crash_silent_runs(NAME, uuid4(), 60))

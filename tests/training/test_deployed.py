@@ -139,9 +139,12 @@ class Started:
     worker_line: str
 
 
-def start_tiny_run(shell: Shell, tmp_path: Path, repo: Path) -> Started:
+def start_tiny_run(
+    shell: Shell, tmp_path: Path, repo: Path, before_run: Callable[[str], None] | None = None
+) -> Started:
     """The README's setup lines typed in order, then a deployed 2-iteration run of 7x7 games
-    with a saved settings block, waited for until it is Running."""
+    with a saved settings block, waited for until it is Running (``before_run(api)`` just
+    before it is started)."""
     setup, run_block, *_ = readme_blocks()
     for line in setup:
         shell.run(line)
@@ -155,6 +158,8 @@ def start_tiny_run(shell: Shell, tmp_path: Path, repo: Path) -> Started:
         f"from blocks.training import TrainingSettings; TrainingSettings(**{TINY!r}).save('tiny')"
     )
     shell.run(f"python -c {shlex.quote(save)}")
+    if before_run is not None:
+        before_run(api)
     run_line = next(ln for ln in run_block if "deployment run" in ln)
     base = run_line[: run_line.index("--param")]
     results = tmp_path / "results"
@@ -245,18 +250,23 @@ def kill_hard(worker: subprocess.Popen[bytes]) -> None:
 def test_a_run_killed_hard_is_crashed_and_rerun_by_the_automations_with_its_parameters(
     shell: Shell, tmp_path: Path, repo: Path
 ) -> None:
-    started = start_tiny_run(shell, tmp_path, repo)
-    api, results, run_id = started.api, started.results, started.run_id
-    # the README's `snaketrain deploy` made both automations; made again with a short window
-    # (what `snaketrain deploy --crash-after 60` runs after `prefect deploy`)
-    again = shell.run("python -m snaketrain.runtime.automations --crash-after 60")
-    assert "crash silent runs': updated" in again and "rerun crashed runs': updated" in again
-    names = {a["name"] for a in post(api, "/automations/filter", {})}
-    assert names == {
-        "continuous-training/continuous-training: crash silent runs",
-        "continuous-training/continuous-training: rerun crashed runs",
-    }  # updated, not doubled
 
+    def short_window(api: str) -> None:
+        # the README's `snaketrain deploy` made both automations; made again with a short
+        # window (what `snaketrain deploy --crash-after 60` runs after `prefect deploy`)
+        line = "python -m snaketrain.runtime.automations --crash-after 60"
+        again = shell.run(line)
+        assert "crash silent runs': updated" in again
+        assert "rerun crashed runs': unchanged" in again
+        assert shell.run(line).count("unchanged") == 2  # an unchanged one is left alone
+        names = {a["name"] for a in post(api, "/automations/filter", {})}
+        assert names == {
+            "continuous-training/continuous-training: crash silent runs",
+            "continuous-training/continuous-training: rerun crashed runs",
+        }  # updated, not doubled
+
+    started = start_tiny_run(shell, tmp_path, repo, before_run=short_window)
+    api, results, run_id = started.api, started.results, started.run_id
     log = TrainingLog(results / "training_log.jsonl", repair=False)
     wait_for("games of the first iteration", (results / "benchmark_runs.jsonl").exists, 600)
     assert len(log.entries()) < 2
