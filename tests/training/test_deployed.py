@@ -1,7 +1,8 @@
 """The README's "On a Prefect server" commands, typed in order on a fresh server: the deployed
 training runs 2 tiny iterations with a saved settings block, a second run waits instead of
 being cancelled, and a worker stopped mid-iteration leaves the run to the next worker, which
-resumes it with its own parameters and finishes it."""
+resumes it with its own parameters and finishes it; a run and worker killed hard (kill -9) are
+noticed by the heartbeat automation, and the rerun it starts finishes with the run's parameters."""
 
 from __future__ import annotations
 
