@@ -42,7 +42,7 @@ def record(
     )
     log = TrainingLog(log_path, repair=False)  # append repairs a torn last line itself
     written = log.append(entry)
-    entries = log.entries()
+    entries = log.tail(max(artifacts.TABLE_ROWS, artifacts.PLOT_ITERATIONS))  # never all of it
     create_table_artifact(
         artifacts.log_rows(entries),
         key="training-log",
