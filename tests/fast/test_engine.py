@@ -14,6 +14,7 @@ import random
 import numpy as np
 import pytest
 import torch
+from rulekit import reference_snapshot
 
 from snaketrain.arena.runner import GameSpec, run_games
 from snaketrain.fast import state as fs
@@ -43,21 +44,6 @@ def snapshot(st: fs.FastState, b: int) -> tuple:
     )
     food = tuple(sorted(geo.point(int(p)) for p in np.flatnonzero(st.food[b])))
     return (int(st.turn[b]), food, snakes)
-
-
-def reference_snapshot(board: Board) -> tuple:
-    ids = [s.id for s in board.snakes]
-    snakes = tuple(
-        (
-            s.health,
-            tuple(s.body),
-            s.eliminated_cause,
-            ids.index(s.eliminated_by) if s.eliminated_by else -1,
-            s.eliminated_turn,
-        )
-        for s in board.snakes
-    )
-    return (board.turn, tuple(sorted(board.food)), snakes)
 
 
 def run_differential(

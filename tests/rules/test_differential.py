@@ -14,6 +14,7 @@ import random
 
 import pytest
 import torch
+from rulekit import reference_snapshot
 
 from snaketrain.rules import batched as bt
 from snaketrain.rules.reference import is_game_over, step
@@ -56,21 +57,6 @@ def snapshot(state: bt.BatchState, games: list[int] | None = None) -> list[tuple
         )
         out.append((turn[b], tuple(food[b]), snakes))
     return out
-
-
-def reference_snapshot(board: Board) -> tuple:
-    ids = [s.id for s in board.snakes]
-    snakes = tuple(
-        (
-            s.health,
-            tuple(s.body),
-            s.eliminated_cause,
-            ids.index(s.eliminated_by) if s.eliminated_by else -1,
-            s.eliminated_turn,
-        )
-        for s in board.snakes
-    )
-    return (board.turn, tuple(sorted(board.food)), snakes)
 
 
 def run_differential(
