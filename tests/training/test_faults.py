@@ -37,6 +37,11 @@ if __name__ == "__main__":
     sys.exit(main(sys.argv[2:]))
 """
 TINY = {"batch_pairs": 4, "max_pairs": 8, "remeasure_pairs": 2, "max_turns": 120}
+#: For the runs stopped mid-iteration: SPRT(0, 5) cannot decide within 64 pairs, so every
+#: candidate plays 16 batches and the third shard line comes long before the iteration ends
+#: (with TINY's 2 batches a fast machine finished the iteration before the signal).
+LONG = ("--sprt", "0,5")
+LONG_TINY = TINY | {"max_pairs": 64}
 FLAGS = ["--size", "7", "--shards", "2", "--opponents", "random-safe", "--sprt", "0,100"]
 
 
@@ -69,7 +74,7 @@ def trainers(tmp_path: Path, repo: Path) -> Iterator[Callable[..., Trainer]]:
     prefix = f"{os.getpid()}-{tmp_path.name}-"
     started: list[Trainer] = []
 
-    def start(*flags: str, results: str = "results") -> Trainer:
+    def start(*flags: str, results: str = "results", tiny: dict = TINY) -> Trainer:
         marker = f"{prefix}{len(started)}"
         env = os.environ | {
             "PREFECT_HOME": str(tmp_path / "prefect-home"),
@@ -78,7 +83,7 @@ def trainers(tmp_path: Path, repo: Path) -> Iterator[Callable[..., Trainer]]:
             MARKER: marker,
         }
         out = tmp_path / f"trainer-{len(started)}.out"
-        command = [sys.executable, str(tmp_path / "driver.py"), json.dumps(TINY), "train"]
+        command = [sys.executable, str(tmp_path / "driver.py"), json.dumps(tiny), "train"]
         command += ["--repo", str(repo), "--results", str(tmp_path / results), *FLAGS, *flags]
         with open(out, "wb") as sink:
             proc = subprocess.Popen(
@@ -145,7 +150,7 @@ def unfinished_task_runs(home: Path, flow_run_ids: list[str]) -> int:
 def test_sigterm_mid_benchmark_exits_0_at_once_and_leaves_no_process(
     tmp_path: Path, trainers: Callable[..., Trainer]
 ) -> None:
-    t = trainers("--max-iterations", "1")
+    t = trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY)
     wait_for(lambda: lines(tmp_path / "results" / "benchmark_runs.jsonl") >= 3, t)
     t0 = time.monotonic()
     os.kill(t.proc.pid, signal.SIGTERM)  # what `kill PID` and a supervisor send
@@ -166,7 +171,7 @@ def test_kill_9_mid_iteration_leaves_runs_the_next_start_marks_crashed(
     tmp_path: Path, trainers: Callable[..., Trainer]
 ) -> None:
     home, results = tmp_path / "prefect-home", tmp_path / "results"
-    t = trainers("--max-iterations", "1")
+    t = trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY)
     wait_for(lambda: lines(results / "benchmark_runs.jsonl") >= 3, t)
     os.kill(t.proc.pid, signal.SIGKILL)  # the trainer only: its children go by themselves
     t.proc.wait()
@@ -175,7 +180,7 @@ def test_kill_9_mid_iteration_leaves_runs_the_next_start_marks_crashed(
     left = sorted(i for i, s in flow_runs(home, results).items() if s == "RUNNING")
     assert left, "the kill left no RUNNING flow run: nothing was tested"
 
-    finished(trainers("--max-iterations", "1"))
+    finished(trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY))
     states = flow_runs(home, results)
     assert [states[i] for i in left] == ["CRASHED"] * len(left)
     assert not {"RUNNING", "PENDING"} & set(states.values()), states
