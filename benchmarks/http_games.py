@@ -11,6 +11,15 @@ the referee's overhead per turn: the time the referee spends on a turn
 (engine step, request bodies, JSON) and not waiting on snakes. A first run plays a snake
 inside the client (``httpx.MockTransport``): no sockets, no server, so its turns/s is the
 referee's own ceiling on this machine.
+
+``--official-cli PATH`` (a built ``battlesnake`` binary of BattlesnakeOfficial/rules) adds the
+anchor, in the same run: two instances of the example snake (seat 0 on one, seat 1 on the
+other), ``--cli-lanes`` games in flight (the CLI: that many ``battlesnake play`` processes,
+each playing games back to back; snaketrain: that many games in one referee), no turn cap, for
+``--seconds`` s each (games running at the end are finished and counted). Both referees are
+measured the same way: the CPU time of the referee's process (the snakes run in processes of
+their own) per turn played, so neither waiting on snakes nor other jobs' load count.
+``--official-only`` plays just the mock row and these two.
 """
 
 from __future__ import annotations
@@ -18,10 +27,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -75,28 +87,104 @@ def mock_snake(request: httpx.Request) -> httpx.Response:
 
 
 async def run(
-    urls: list[str], seconds: float, size: int, max_turns: int, mock: bool = False
+    urls: list[str],
+    seconds: float,
+    size: int,
+    max_turns: int,
+    mock: bool = False,
+    lanes: int | None = None,
+    split: bool = False,
 ) -> list[HttpGame]:
+    """Games for ``seconds`` s, ``lanes`` in flight (default 4 per URL), both seats on one
+    instance (``split``: seat k on instance k); games in flight at the end are dropped, or
+    (``split``, the CLI comparison) finished and counted."""
     snake = HttpSnake("snake", Urls(tuple(urls)))
     games: list[HttpGame] = []
     deadline = time.perf_counter() + seconds
     transport = httpx.MockTransport(mock_snake) if mock else None
-    async with new_client(4 * PER_INSTANCE * len(urls), transport) as client:
+    n_lanes = lanes or PER_INSTANCE * len(urls)
+    async with new_client(4 * n_lanes, transport) as client:
         referee = Referee(client, size, max_turns=max_turns)
 
         async def lane(k: int) -> None:
             n = k
             while time.perf_counter() < deadline:
                 seed = rng.game_seed(7, n)
-                games.append(await referee.play([snake, snake], seed, [k % len(urls)] * 2))
-                n += PER_INSTANCE * len(urls)
+                on = [0, 1] if split else [k % len(urls)] * 2
+                games.append(await referee.play([snake, snake], seed, on))
+                n += n_lanes
 
-        lanes = [asyncio.ensure_future(lane(k)) for k in range(PER_INSTANCE * len(urls))]
-        await asyncio.wait(lanes, timeout=seconds)
-        for task in lanes:  # games still in flight at the deadline are not counted
+        tasks = [asyncio.ensure_future(lane(k)) for k in range(n_lanes)]
+        await asyncio.wait(tasks, timeout=None if split else seconds)
+        for task in tasks:  # games still in flight at the deadline are not counted
             task.cancel()
-        await asyncio.gather(*lanes, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
     return games
+
+
+def cli_game(cli: str, urls: list[str], size: int, seed: int) -> tuple[int, float]:
+    """One ``battlesnake play`` game: its turns and the CPU seconds its process used."""
+    cmd = [cli, "play", "-W", str(size), "-H", str(size), "-t", "500", "-r", str(seed)]
+    for k, url in enumerate(urls):
+        cmd += ["-u", url, "-n", f"snake-{k}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, for the rusage
+    done = [line for line in out.splitlines() if "Game completed after" in line]
+    if proc.returncode != 0 or not done:
+        raise RuntimeError(f"`{' '.join(cmd)}` failed ({proc.returncode}):\n{out[-2000:]}")
+    turns = int(done[-1].split("Game completed after ")[1].split()[0])
+    return turns, usage.ru_utime + usage.ru_stime
+
+
+def cli_games(cli: str, urls: list[str], seconds: float, size: int, lanes: int) -> tuple:
+    """``lanes`` CLI processes at a time, games back to back until ``seconds`` have passed
+    (the last ones finished): (games, turns, CPU seconds, wall seconds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    t0 = time.perf_counter()
+
+    def lane(k: int) -> list[tuple[int, float]]:
+        out, n = [], k
+        while time.perf_counter() - t0 < seconds:
+            out.append(cli_game(cli, urls, size, rng.game_seed(7, n) % 2**62))
+            n += lanes
+        return out
+
+    with ThreadPoolExecutor(lanes) as pool:
+        played = [g for part in pool.map(lane, range(lanes)) for g in part]
+    took = time.perf_counter() - t0
+    return len(played), sum(t for t, _ in played), sum(c for _, c in played), took
+
+
+def compare_cli(cli: str, spec: SnakeSpec, work: Path, seconds: float, size: int, lanes: int):
+    """The official CLI and snaketrain's referee on the same two snake instances."""
+    print(
+        f"\n| referee ({lanes} games in flight, example snake x2) | games | games/min | "
+        "turns/game | referee CPU ms/turn | outside-awaits ms/turn |\n|---|---|---|---|---|---|"
+    )
+    rows = {}
+    with Instances(replace(spec, instances=2), spec.config_path, work / "cli-logs") as running:
+        urls = running.urls()
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        games = asyncio.run(run(urls, seconds, size, 10**6, lanes=lanes, split=True))
+        cpu, took = time.process_time() - cpu0, time.perf_counter() - t0
+        turns = sum(g.record.final.turn for g in games)
+        outside = 1000 * sum(g.referee_s for g in games) / max(turns, 1)
+        rows["snaketrain"] = (len(games), turns, cpu, took, f"{outside:.2f}")
+        rows["battlesnake play"] = (*cli_games(cli, urls, seconds, size, lanes), "-")
+    for name, (n, turns, cpu, took, outside) in rows.items():
+        print(
+            f"| {name} | {n} | {60 * n / took:,.0f} | {turns / max(n, 1):.1f} | "
+            f"{1000 * cpu / max(turns, 1):.3f} | {outside} |"
+        )
+    ours, theirs = (rows[k][2] / max(rows[k][1], 1) for k in ("snaketrain", "battlesnake play"))
+    print(
+        f"\nsnaketrain / official CLI referee CPU per turn: {ours / theirs:.1f}x; "
+        f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
 
 
 def report(name: str, n: int, games: list[HttpGame], took: float) -> None:
@@ -116,7 +204,12 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10.0, help="per run (default 10)")
     p.add_argument("--size", type=int, default=7)
     p.add_argument("--max-turns", type=int, default=100)
+    p.add_argument("--official-cli", metavar="PATH", help="a battlesnake CLI binary: the anchor")
+    p.add_argument("--cli-lanes", type=int, default=2, help="games in flight (default 2)")
+    p.add_argument("--official-only", action="store_true", help="mock row and the anchor only")
     args = p.parse_args()
+    if args.official_only and not args.official_cli:
+        p.error("--official-only needs --official-cli PATH")
     print(
         "| snake | instances | games | games/min | turns/s | move p50 / p99 ms | failed "
         "| referee ms/turn |\n|---|---|---|---|---|---|---|---|"
@@ -124,7 +217,20 @@ def main() -> None:
     games = asyncio.run(run(["http://mock"], args.seconds, args.size, args.max_turns, True))
     report("no snake (httpx.MockTransport)", 1, games, args.seconds)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, spec in specs(Path(tmp)).items():
+        snakes = specs(Path(tmp))
+        if args.official_cli:
+            compare_cli(
+                args.official_cli,
+                snakes["example snake"],
+                Path(tmp),
+                args.seconds,
+                args.size,
+                args.cli_lanes,
+            )
+        if args.official_only:
+            return
+        print()
+        for name, spec in snakes.items():
             with Instances(spec, spec.config_path, Path(tmp) / "logs") as running:
                 for n in COUNTS:
                     games = asyncio.run(

@@ -74,7 +74,8 @@ class TrainingSettings(Block):
     )
     opponents: list[str] = Field(
         default_factory=lambda: ["baseline"],
-        description="reference opponents strength is quoted against (names or config paths)",
+        description="reference opponents strength is quoted against (names, config paths "
+        "or URLs of running HTTP snakes)",
     )
     remeasure_pairs: int = Field(default=200, ge=1, description="fresh pairs for strength")
     shards: int = Field(default=1, ge=1, le=64, description="benchmark shards per batch")

@@ -172,6 +172,7 @@ FAST = ["--size", "7", "--seed", "5", "--max-turns", "200"]
         (["--vs", "random-safe", "--sprt", "0"], "ELO0,ELO1"),
         (["--vs", "no-such-snake", "--games", "4"], "unknown snake 'no-such-snake'"),
         (["--vs", "missing.yaml", "--games", "4"], "no config file 'missing.yaml'"),
+        (["--vs", "http://127.0.0.1:9", "--games", "4"], "`snaketrain train --opponents` only"),
         (["--vs", "random-safe", "--games", "5"], "even"),
         (["--vs", "random-safe", "--games", "4", "--players", "3"], "invalid choice"),
         (["--games", "4"], "--vs"),

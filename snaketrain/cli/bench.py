@@ -60,6 +60,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from snaketrain.arena.pairs import LocalPlayer, MatchSetup, PlayPairs
     from snaketrain.arena.pool import ShardPool
     from snaketrain.arena.sprt import Sprt
+    from snaketrain.external.remote import is_url
     from snaketrain.snake.registry import UnknownSnakeError, batched_policy
     from snaketrain.snake.space import ConfigError
 
@@ -73,6 +74,12 @@ def run_bench(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise UsageError(f"{prog} --sprt: {err}") from None
     refs = [args.config, *args.vs]
+    urls = [r for r in refs if is_url(r)]
+    if urls:
+        raise UsageError(
+            f"{prog} {urls[0]}: bench plays built-in snakes and config files in process; "
+            "a snake given by URL is an opponent of `snaketrain train --opponents` only"
+        )
     try:
         policies = [batched_policy(r) for r in refs]
     except (UnknownSnakeError, ConfigError, OSError) as err:

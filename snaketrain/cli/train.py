@@ -38,7 +38,8 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         "--opponents",
         nargs="+",
         metavar="SNAKE",
-        help="reference opponents strength is quoted against (default baseline)",
+        help="reference opponents strength is quoted against: built-in names, config files, "
+        "or URLs of running HTTP snakes (http://host:port, checked by GET /; default baseline)",
     )
     a(
         "--advisor",

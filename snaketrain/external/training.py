@@ -5,9 +5,10 @@ config file, else snaketrain's YAML), the snake's build command run with ``$SNAK
 naming it, and one instance started until it answers ``GET /``; a failed build is a
 ``BuildError``, a snake that exits or never answers a ``StartError``, each with the output.
 ``play_shard``: the shard's external snakes started (``spec.instances`` each, on loopback),
-the other snakes played in process, the pairs refereed over HTTP, every process stopped; the
-shard's HTTP figures (timeouts, errors, invalid answers, p50/p99 latency per snake) appended
-to ``<results>/external_calls.jsonl``. ``failed_build``: the verdict of a candidate that did
+snakes given by URL asked where they run (never started or stopped here), the other snakes
+played in process, the pairs refereed over HTTP, every process stopped; the shard's HTTP
+figures (timeouts, errors, invalid answers, p50/p99 latency per snake) appended to
+``<results>/external_calls.jsonl``. ``failed_build``: the verdict of a candidate that did
 not build or start: rejected, no games played, the output in the log.
 """
 
@@ -29,6 +30,7 @@ from .calls import SnakeCalls
 from .match import HttpPairs
 from .process import Instances, build
 from .referee import HttpSnake, InProcess, Seat
+from .remote import is_url
 from .spec import SnakeSpec, load_snake
 
 CALLS_LOG = "external_calls.jsonl"
@@ -82,13 +84,16 @@ def play_shard(spec: ShardSpec, results_dir: str | Path) -> MatchResult:
             if ref.snake is None:
                 seats.append(InProcess(ref.label, ref.policy()))
                 continue
+            if is_url(ref.snake):  # running already: not started or stopped here
+                seats.append(HttpSnake.at(ref.label, ref.snake))
+                continue
             snake = load_snake(ref.snake)
             assert ref.path is not None
             logs = Path(results_dir) / "external" / "logs"
             instances = stack.enter_context(Instances(snake, Path(ref.path), logs))
             started.append((ref.label, instances))
             seats.append(HttpSnake(ref.label, instances, snake.move_timeout_ms))
-        n_instances = max(len(i.items) for _, i in started)
+        n_instances = max((len(i.items) for _, i in started), default=1)
         pairs = HttpPairs(seats, spec.setup, concurrency=GAMES_PER_INSTANCE * n_instances)
         result = pairs(spec.own_pairs())
         restarts = {label: i.restarts for label, i in started}

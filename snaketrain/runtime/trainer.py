@@ -115,15 +115,16 @@ class ContinuousTrainer:
         the resolved (TrainingSettings, GitTarget); raises TrainingInputError."""
         from pydantic import ValidationError
 
-        from snaketrain.snake.registry import UnknownSnakeError, batched_policy
+        from snaketrain.snake.registry import UnknownSnakeError
         from snaketrain.snake.space import ConfigError, load_config
+        from snaketrain.training.shards import SnakeRef
 
         try:
             settings, target = self.settings(), self.target()
             config = Path(target.repo_path) / target.config_path
             load_config(config)
-            for name in settings.opponents:
-                batched_policy(name)
+            for name in settings.opponents:  # a URL: its GET / answers now
+                SnakeRef.resolve(name)
             if settings.advisor != "random":
                 from snaketrain.training.tune import start_tuner
 

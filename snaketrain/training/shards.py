@@ -45,7 +45,7 @@ class SnakeRef:
     ident: str
     config: Config | None = field(default=None, compare=False)
     path: str | None = None
-    snake: str | None = None  # an external snake's snake.yaml: played over HTTP
+    snake: str | None = None  # an external snake's snake.yaml, or a running snake's URL
 
     @property
     def external(self) -> bool:
@@ -61,7 +61,13 @@ class SnakeRef:
 
     @staticmethod
     def resolve(ref: str) -> SnakeRef:
-        """A built-in name, or a config file (read once, here)."""
+        """A built-in name, a config file (read once, here), or the URL of a running snake
+        (``GET /`` checked here; ``UnreachableSnake`` if it does not answer)."""
+        from snaketrain.external.remote import check_url, is_url
+
+        if is_url(ref):
+            url = check_url(ref)
+            return SnakeRef(label=url, ident=url, snake=url)
         if ref.endswith((".yaml", ".yml")):
             if not Path(ref).is_file():
                 raise UnknownSnakeError(f"no config file {ref!r} (for a snake given by its config)")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from snaketrain.external.spec import SnakeSpec
@@ -61,3 +64,14 @@ def bad_spec(tmp: Path, mode: str, **kw: object) -> SnakeSpec:
     fields: dict = {"move_timeout_ms": 2000, "ready_timeout_s": 20.0, "name": mode}
     fields.update(kw)
     return SnakeSpec(repo=tmp, start=f"{sys.executable} {script} {mode} {{port}}", **fields)
+
+
+@contextlib.contextmanager
+def served_url(tmp: Path) -> Iterator[str]:
+    """``snaketrain serve`` running on a free loopback port for the time of the block: a snake
+    given by URL (the block's owner starts and stops it, not snaketrain)."""
+    from snaketrain.external.process import Instances
+
+    spec = replace(serve_spec(tmp), ready_timeout_s=120.0)
+    with Instances(spec, spec.config_path, tmp / "served-logs") as running:
+        yield running.urls()[0]

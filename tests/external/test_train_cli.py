@@ -35,3 +35,23 @@ def test_a_missing_snake_file(tmp_path, capsys):
     code = main(["train", "--snake", str(tmp_path / "nope.yaml")])
     err = capsys.readouterr().err
     assert code == 2 and "nope.yaml: cannot read" in err
+
+
+@pytest.mark.parametrize("with_snake", [False, True])
+def test_an_opponent_url_that_does_not_answer_is_one_line(tmp_path, capsys, with_snake):
+    from snaketrain.external.process import free_port
+    from snaketrain.snake.space import default_config, dump_config
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    argv = ["train", "--opponents", "baseline", dead, "--results", str(tmp_path / "results")]
+    if with_snake:
+        argv += ["--snake", str(snake_file(tmp_path))]
+        (tmp_path / "repo" / "config.yaml").write_text(dump_config(default_config()))
+    else:
+        (tmp_path / "config.yaml").write_text(dump_config(default_config()))
+        argv += ["--repo", str(tmp_path)]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"opponent {dead}: GET / failed" in err and "start it first" in err
+    assert not (tmp_path / "results").exists()  # refused before anything started

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from external.externalkit import served_url
 from taskkit import artifacts, flow_run_id, tiny_settings, weak_config
 from trainkit import git
 
@@ -53,15 +54,19 @@ def snake_repo(
     return path
 
 
-def run_one(snake: Path, tmp_path: Path, candidate: Config, monkeypatch) -> tuple[Path, dict]:
-    """Iteration 1; the results folder and the artifacts of the flow run."""
+def run_one(
+    snake: Path, tmp_path: Path, candidate: Config, monkeypatch, **over: object
+) -> tuple[Path, dict]:
+    """Iteration 1 (``over``: other settings); the results folder and the flow's artifacts."""
     from flows.training import training_iteration
 
     def propose(begin, k, _limit):
         return [Proposal.between(begin.best, candidate, "fixed", "test candidate")] * k
 
     monkeypatch.setattr(training, "propose", propose)
-    settings: TrainingSettings = tiny_settings(snake=str(snake), max_turns=60, batch_pairs=4)
+    settings: TrainingSettings = tiny_settings(
+        snake=str(snake), max_turns=60, batch_pairs=4, **over
+    )
     target = GitTarget(repo_path=str(snake.parent / "my-snake"), config_path="config.json")
     results = tmp_path / "results"
     state = training_iteration(1, settings, target, str(results), return_state=True)
@@ -128,3 +133,48 @@ def test_a_candidate_the_snake_never_starts_with_is_rejected(
     [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
     assert entry["accepted"] is False and entry["games"] == 0
     assert "| 0 | rejected | 0 |" in found["iteration-report"]  # 0 games: never played
+
+
+def url_calls(results: Path, url: str) -> list[dict]:
+    lines = [json.loads(x) for x in (results / CALLS_LOG).read_text().splitlines()]
+    return [s for line in lines for s in line["snakes"] if s["snake"] == url]
+
+
+def test_an_external_snake_is_measured_against_a_url_opponent(
+    prefect_storage: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snake = snake_repo(tmp_path, default_config().replace(FOOD_AND_SPACE_OFF))
+    with served_url(tmp_path) as url:
+        results, _ = run_one(
+            snake, tmp_path, default_config(), monkeypatch, opponents=[url], remeasure_pairs=2
+        )
+    [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
+    assert entry["iteration"] == 1
+    calls = url_calls(results, url)  # the strength games: the snake against the URL
+    assert calls and all(c["moves"] > 0 and c["errors"] == c["invalid"] == 0 for c in calls)
+
+
+def test_the_built_in_snake_is_measured_against_a_url_opponent(
+    prefect_storage: Path, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.training import training_iteration
+
+    def propose(begin, k, _limit):
+        return [Proposal.between(begin.best, weak_config(), "fixed", "test candidate")] * k
+
+    monkeypatch.setattr(training, "propose", propose)
+    results = tmp_path / "results"
+    with served_url(tmp_path) as url:
+        settings = tiny_settings(opponents=[url], remeasure_pairs=2, max_turns=60)
+        state = training_iteration(
+            1, settings, GitTarget(repo_path=str(repo)), str(results), return_state=True
+        )
+    assert state.is_completed()
+    assert [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
+    calls = url_calls(results, url)  # only the URL snake is asked over HTTP
+    assert calls and all(c["moves"] > 0 and c["errors"] == c["invalid"] == 0 for c in calls)
+    assert {
+        c["snake"]
+        for line in (results / CALLS_LOG).read_text().splitlines()
+        for c in json.loads(line)["snakes"]
+    } == {url}
