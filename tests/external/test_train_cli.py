@@ -40,3 +40,14 @@ def test_a_missing_snake_file(tmp_path, capsys):
     code = main(["train", "--snake", str(tmp_path / "nope.yaml")])
     err = capsys.readouterr().err
     assert code == 2 and "nope.yaml: cannot read" in err
+
+
+@pytest.mark.parametrize("advisor", ["spsa", "cmaes"])
+def test_every_tuning_advisor_is_accepted_with_a_snake(tmp_path, advisor):
+    from snaketrain.runtime import ContinuousTrainer
+
+    path = snake_file(tmp_path)
+    (tmp_path / "repo" / "config.yaml").write_text(dump_config(default_config()))
+    extra = {"snake": str(path), "advisor": advisor}
+    settings, _ = ContinuousTrainer(extra=extra, repo_path=str(tmp_path / "repo")).check()
+    assert (settings.advisor, settings.snake) == (advisor, str(path))
