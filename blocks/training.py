@@ -86,8 +86,8 @@ class TrainingSettings(Block):
     )
     snake: str | None = Field(
         default=None,
-        description="an external snake's snake.yaml: candidates built, started and played "
-        "over HTTP (advisor random)",
+        description="an external snake's snake.yaml: candidates (and SPSA/CMA-ES tuning "
+        "configs) built, started and played over HTTP",
     )
     device: Literal["cpu", "cuda"] = "cpu"
     size: Literal[7, 11, 19] = 11
@@ -104,11 +104,6 @@ class TrainingSettings(Block):
             )
         if self.games is not None and self.games % 2:
             raise ValueError(f"games must be even (pairs of games), got {self.games}")
-        if self.snake is not None and self.advisor != "random":
-            raise ValueError(
-                f"an external snake (snake {self.snake}) is tuned with advisor random; "
-                f"{self.advisor} tunes through in-process game pairs, not over HTTP yet"
-            )
         if self.snake is not None and self.benchmark_deployments:
             raise ValueError("an external snake's games run here; drop benchmark_deployments")
         return self

@@ -36,7 +36,10 @@ from tasks.benchmark import match_setup
 def _load_key(_ctx: Any, p: dict[str, Any]) -> str:
     b: training.IterationStart = p["begin"]
     where = str(Path(p["results_dir"]).resolve())
-    return "load-tuner-" + training.digest(where, p["advisor"], b.iteration, b.seed, b.best_hash)
+    extra = [p["snake"]] if p.get("snake") else []
+    return "load-tuner-" + training.digest(
+        where, p["advisor"], b.iteration, b.seed, b.best_hash, *extra
+    )
 
 
 @task(name="load-tuner", persist_result=True, cache_key_fn=_load_key)
@@ -46,15 +49,17 @@ def load_tuner(
     tune_file: str | None,
     run_seed: int,
     results_dir: str,
+    snake: str | None = None,
 ) -> tuning.Tuner:
-    return tuning.load_tuner(results_dir, advisor, begin.best, tune_file, run_seed)
+    return tuning.load_tuner(results_dir, advisor, begin.best, tune_file, run_seed, snake)
 
 
 def _step_key(_ctx: Any, p: dict[str, Any]) -> str:
     s: MatchSetup = p["setup"]
     how = (s.players, s.size, s.master_seed, s.max_turns, s.settings)
     extra = config_hash(p["incumbent"]) if p.get("incumbent") is not None else ""
-    return "tune-step-" + training.digest(p["state"].to_json(), how, extra)
+    snake = [p["snake"]] if p.get("snake") else []  # over HTTP: another program's games
+    return "tune-step-" + training.digest(p["state"].to_json(), how, extra, *snake)
 
 
 @task(name="tune-step", persist_result=True, cache_key_fn=_step_key)
@@ -64,8 +69,17 @@ def tune_step(
     processes: int,
     results_dir: str,
     incumbent: Config | None = None,
+    snake: str | None = None,
 ) -> tuning.Tuner:
-    """One SPSA batch or CMA-ES generation (against ``incumbent``), played and applied."""
+    """One SPSA batch or CMA-ES generation (against ``incumbent``), played and applied;
+    ``snake``: an external snake's snake.yaml, played over HTTP (``external.tuning``)."""
+    if snake is not None:
+        from snaketrain.external import tuning as http
+
+        if isinstance(state, SpsaState):
+            return http.spsa_step(state, setup, snake, results_dir)
+        assert incumbent is not None
+        return http.cma_step(state, incumbent, setup, snake, results_dir, tuning.CMA_PAIRS)
     if isinstance(state, SpsaState):
         after: tuning.Tuner = tuning.spsa_step(state, setup, processes)
     else:
@@ -101,7 +115,10 @@ def tune(begin: training.IterationStart, settings: Any, results_dir: str) -> lis
     goes on from it, the verification waits for an iteration where θ has moved on, and the
     flow fills the slot by random perturbation)."""
     logger = get_run_logger()
-    state = load_tuner(begin, settings.advisor, settings.tune_file, settings.seed, results_dir)
+    snake = settings.snake
+    state = load_tuner(
+        begin, settings.advisor, settings.tune_file, settings.seed, results_dir, snake
+    )
     setup = match_setup(settings, tuning.tune_seed(settings.seed))
     processes = settings.shards if settings.device == "cpu" else 1
     per_step = tuning.pairs_per_step(state)
@@ -113,7 +130,7 @@ def tune(begin: training.IterationStart, settings: Any, results_dir: str) -> lis
     if isinstance(state, SpsaState) and state.k == 0:  # a new run: show what it tunes
         logger.info("SPSA settings:\n%s", describe(state.settings, state.base))
     for step in range(steps):
-        state = tune_step(state, setup, processes, results_dir, incumbent)
+        state = tune_step(state, setup, processes, results_dir, incumbent, snake)
         save_tuner(results_dir, state)
         update_progress_artifact(progress, 100.0 * (step + 1) / steps)
     tuning_report(state)

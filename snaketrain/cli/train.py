@@ -93,7 +93,7 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
         "--snake",
         metavar="FILE",
         help="tune your own snake (any language, over HTTP): its snake.yaml (repo, config, "
-        "build, start, instances, move_timeout_ms, space); advisor random",
+        "build, start, instances, move_timeout_ms, space); every advisor, over HTTP",
     )
     a("--settings-block", metavar="NAME", help="start from a saved TrainingSettings block")
     a("--git-block", metavar="NAME", help="start from a saved GitTarget block")
@@ -118,8 +118,8 @@ def run_train(args: argparse.Namespace) -> int:
     }
     repo, config, shards = args.repo, args.config, args.shards
     if args.snake is not None:
-        spec = external_snake(args.snake, args.advisor)
-        extra |= {"snake": str(Path(args.snake).resolve()), "advisor": "random"}
+        spec = external_snake(args.snake)
+        extra |= {"snake": str(Path(args.snake).resolve())}
         repo, config = repo or str(spec.repo), config or spec.config
         shards = shards or 1  # one shard: the snake's instances serve its games in parallel
     trainer = ContinuousTrainer(
@@ -156,15 +156,10 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def external_snake(path: str, advisor: str | None) -> Any:
+def external_snake(path: str) -> Any:
     """The snake of ``--snake FILE``, checked for what training supports (UsageError)."""
     from snaketrain.external.spec import SnakeSpecError, load_snake
 
-    if advisor not in (None, "random"):
-        raise UsageError(
-            f"snaketrain train: error: --snake tunes with --advisor random; {advisor} tunes "
-            "through in-process game pairs, not over HTTP yet"
-        )
     try:
         spec = load_snake(path)
     except SnakeSpecError as err:

@@ -128,7 +128,8 @@ class ContinuousTrainer:
             if settings.advisor != "random":
                 from snaketrain.training.tune import start_tuner
 
-                start_tuner(settings.advisor, load_config(config), settings.tune_file, 0)
+                best = load_config(config)
+                start_tuner(settings.advisor, best, settings.tune_file, 0, settings.snake)
             if settings.use_llm:  # the model is found (not loaded) before any game
                 from snaketrain.learn.llm import resolve_model
 

@@ -54,7 +54,15 @@ def spsa_settings(tune_file: str | None) -> SpsaSettings:
     return load_settings(tune_file) if tune_file else SpsaSettings.default()
 
 
-def start_tuner(advisor: str, best: Config, tune_file: str | None, seed: int) -> Tuner:
+def start_tuner(
+    advisor: str, best: Config, tune_file: str | None, seed: int, snake: str | None = None
+) -> Tuner:
+    """A new run; ``snake`` (an external snake's snake.yaml): SPSA batched for HTTP
+    (``external.tuning.http_settings``)."""
+    if advisor == "spsa" and snake is not None:
+        from snaketrain.external.tuning import http_settings
+
+        return SpsaState.start(best, http_settings(tune_file), seed)
     if advisor == "spsa":
         return SpsaState.start(best, spsa_settings(tune_file), seed)
     if advisor == "cmaes":
@@ -85,13 +93,18 @@ def read_tuner(path: str | Path, advisor: str) -> Tuner | None:
 
 
 def load_tuner(
-    results_dir: str | Path, advisor: str, best: Config, tune_file: str | None, run_seed: int
+    results_dir: str | Path,
+    advisor: str,
+    best: Config,
+    tune_file: str | None,
+    run_seed: int,
+    snake: str | None = None,
 ) -> Tuner:
     """The tuner an iteration goes on from: the saved one, or a new run centred on ``best``
     (also when the saved SPSA run has spent its planned steps: its gains have run down)."""
     saved = read_tuner(Path(results_dir) / TUNER_FILE, advisor)
     if saved is None:
-        return start_tuner(advisor, best, tune_file, rng.game_seed(run_seed, 1))
+        return start_tuner(advisor, best, tune_file, rng.game_seed(run_seed, 1), snake)
     if isinstance(saved, SpsaState) and saved.done:
         return SpsaState.start(best, saved.settings, rng.game_seed(saved.seed, saved.k))
     return saved

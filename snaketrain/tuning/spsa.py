@@ -4,9 +4,11 @@
 (OpenBench's "pairs per" batching), all from the same θ:
 
 1. :func:`plan_batch` gives pair ``j`` its own Rademacher perturbation ``Δ_j`` (each entry
-   ±1) and the two configs ``θ + c_k Δ_j`` and ``θ - c_k Δ_j``: clipped to the bounds, floats
-   rounded to FLOAT_DECIMALS, ints rounded probabilistically with one draw per key shared by
-   both sides (common random numbers, as OpenBench).
+   ±1; with ``pairs_per_delta = d`` > 1 consecutive pairs share one, pair ``j`` taking draw
+   ``j // d``, for snakes whose every config costs a start) and the two configs
+   ``θ + c_k Δ_j`` and ``θ - c_k Δ_j``: clipped to the bounds, floats rounded to
+   FLOAT_DECIMALS, ints rounded probabilistically with one draw per key shared by both sides
+   (common random numbers, as OpenBench).
 2. The caller plays each pair (two games on one seed, seats swapped) and scores it from θ+'s
    view in [-1, 1]: :func:`pair_score`.
 3. :func:`apply_batch` applies ``θ += (a_k / c_k) · score_j · Δ_j`` for every pair in pair
@@ -160,10 +162,11 @@ def plan_batch(state: SpsaState, pairs: int | None = None) -> list[SpsaPair]:
     keys, n, step = state.settings.keys, len(state.theta), state.k + 1
     _, c_k = state.settings.gains(step)
     theta = np.array(state.theta)
+    per = state.settings.pairs_per_delta
     out = []
     for j in range(count):
-        delta = rademacher(state.seed, step, j, n)
-        u = uniforms(state.seed, step, j, n)
+        delta = rademacher(state.seed, step, j // per, n)
+        u = uniforms(state.seed, step, j // per, n)
         out.append(
             SpsaPair(
                 to_config(state.base, keys, np.clip(theta + c_k * delta, 0.0, 1.0), u),
@@ -184,9 +187,10 @@ def apply_batch(state: SpsaState, scores: Sequence[float]) -> SpsaState:
         raise ValueError(f"pair scores must be in [-1, 1], got {bad[:3]}")
     n, step = len(state.theta), state.k + 1
     a_k, c_k = state.settings.gains(step)
-    theta = np.array(state.theta)
+    theta, per = np.array(state.theta), state.settings.pairs_per_delta
     for j, score in enumerate(scores):
-        theta = np.clip(theta + (a_k / c_k) * score * rademacher(state.seed, step, j, n), 0, 1)
+        delta = rademacher(state.seed, step, j // per, n)
+        theta = np.clip(theta + (a_k / c_k) * score * delta, 0, 1)
     new = tuple(float(t) for t in theta)
     row = tuple(round(t, HISTORY_DECIMALS) for t in new)
     return replace(

@@ -23,11 +23,16 @@ Units are normalised (0..1 of the range, log units on a log scale). The defaults
   (``benchmarks/tuning.py``): far too slow for hours, fine for Fishtest's days.
 - 200 steps x 64 pairs (25,600 games): minutes on a GPU, and enough pairs for the gains to
   average the game noise; one batch is wide enough to fill a batched engine.
+- ``pairs_per_delta = 1``: every pair draws its own perturbation. An external snake reads its
+  config when it starts, so each distinct config costs a build and a start: there the pairs of
+  a batch are played in groups of ``pairs_per_delta`` that share one Δ (pair ``j`` uses draw
+  ``j // pairs_per_delta``), each group θ+ and θ− started once (``external.tuning``).
 
 The tune file (YAML; every field optional)::
 
     steps: 200               # planned steps (batches)
-    pairs_per_batch: 64      # pairs per step, each with its own perturbation
+    pairs_per_batch: 64      # pairs per step
+    pairs_per_delta: 1       # consecutive pairs sharing one perturbation (HTTP snakes: 8)
     c_end: 0.05              # defaults for every tuned key
     r_end: 0.004
     keys: [weights.space, weights.food]   # default: float/int keys, not structural
@@ -69,7 +74,8 @@ DEFAULT_STEPS = 200
 DEFAULT_PAIRS = 64
 MAX_C_END = 0.5
 _FIELDS = (
-    "steps", "pairs_per_batch", "c_end", "r_end", "keys", "overrides", "alpha", "gamma", "a_ratio"
+    "steps", "pairs_per_batch", "pairs_per_delta", "c_end", "r_end", "keys", "overrides", "alpha",
+    "gamma", "a_ratio",
 )  # fmt: skip
 
 
@@ -95,6 +101,7 @@ class SpsaSettings:
     alpha: float = ALPHA
     gamma: float = GAMMA
     a_ratio: float = A_RATIO
+    pairs_per_delta: int = 1  # consecutive pairs of a batch sharing one perturbation
 
     def __post_init__(self) -> None:
         if select_keys(self.keys) != self.keys:
@@ -106,6 +113,7 @@ class SpsaSettings:
             _number(r_end, f"r_end of {key}", 0.0)
         _count(self.steps, "steps")
         _count(self.pairs_per_batch, "pairs_per_batch")
+        _count(self.pairs_per_delta, "pairs_per_delta")
         _number(self.alpha, "alpha", 0.0, 1.0)
         _number(self.gamma, "gamma", 0.0, 1.0)
         _number(self.a_ratio, "a_ratio", 0.0, 10.0, closed=True)
@@ -144,6 +152,7 @@ class SpsaSettings:
         return {
             "steps": self.steps,
             "pairs_per_batch": self.pairs_per_batch,
+            "pairs_per_delta": self.pairs_per_delta,
             "alpha": self.alpha,
             "gamma": self.gamma,
             "a_ratio": self.a_ratio,
@@ -180,10 +189,13 @@ def _mapping(value: object, where: str, expected: str) -> Mapping[Any, Any]:
     return value
 
 
-def parse_settings(data: object, source: str = "<tune>") -> SpsaSettings:
-    """SpsaSettings from a tune file's mapping (None: all defaults); TuneSettingsError naming
-    the first problem in one line."""
-    data = _mapping({} if data is None else data, source, "settings")
+def parse_settings(
+    data: object, source: str = "<tune>", defaults: Mapping[str, Any] | None = None
+) -> SpsaSettings:
+    """SpsaSettings from a tune file's mapping (None: all defaults; ``defaults``: settings the
+    file may set, in place of the built-in defaults); TuneSettingsError naming the first
+    problem in one line."""
+    data = {**(defaults or {}), **_mapping({} if data is None else data, source, "settings")}
     for name in data:
         if name not in _FIELDS:
             close = difflib.get_close_matches(str(name), _FIELDS, n=1)
@@ -193,6 +205,7 @@ def parse_settings(data: object, source: str = "<tune>") -> SpsaSettings:
             )
     steps = _count(data.get("steps", DEFAULT_STEPS), f"{source}: steps")
     pairs = _count(data.get("pairs_per_batch", DEFAULT_PAIRS), f"{source}: pairs_per_batch")
+    per_delta = _count(data.get("pairs_per_delta", 1), f"{source}: pairs_per_delta")
     c_end = _number(data.get("c_end", DEFAULT_C_END), f"{source}: c_end", 0.0, MAX_C_END)
     r_end = _number(data.get("r_end", DEFAULT_R_END), f"{source}: r_end", 0.0)
     alpha = _number(data.get("alpha", ALPHA), f"{source}: alpha", 0.0, 1.0)
@@ -220,6 +233,7 @@ def parse_settings(data: object, source: str = "<tune>") -> SpsaSettings:
         alpha,
         gamma,
         a_ratio,
+        per_delta,
     )
 
 
@@ -234,7 +248,9 @@ _Loader.add_implicit_resolver(
 )
 
 
-def parse_tune_yaml(text: str, source: str = "<tune>") -> SpsaSettings:
+def parse_tune_yaml(
+    text: str, source: str = "<tune>", defaults: Mapping[str, Any] | None = None
+) -> SpsaSettings:
     """SpsaSettings from tune-file YAML; TuneSettingsError (with the line) if malformed."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
@@ -243,16 +259,17 @@ def parse_tune_yaml(text: str, source: str = "<tune>") -> SpsaSettings:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(e, "problem", None) or str(e).replace("\n", " ")
         raise TuneSettingsError(f"{source}: {where}malformed YAML: {problem}") from None
-    return parse_settings(data, source)
+    return parse_settings(data, source, defaults)
 
 
-def load_settings(path: str | Path) -> SpsaSettings:
-    """Read and validate a tune file; TuneSettingsError naming the file on any problem."""
+def load_settings(path: str | Path, defaults: Mapping[str, Any] | None = None) -> SpsaSettings:
+    """Read and validate a tune file (``defaults`` as ``parse_settings``); TuneSettingsError
+    naming the file on any problem."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise TuneSettingsError(f"{path}: cannot read: {e}") from None
-    return parse_tune_yaml(text, str(path))
+    return parse_tune_yaml(text, str(path), defaults)
 
 
 def _in_units(key: str, start: float, dx: float) -> str:
@@ -263,6 +280,11 @@ def _in_units(key: str, start: float, dx: float) -> str:
     return f"±{dx * (float(p.high) - float(p.low)):.4g}"
 
 
+def _grouped(s: SpsaSettings) -> str:
+    d = s.pairs_per_delta
+    return "" if d == 1 else f", {d} pairs per perturbation ({-(-s.pairs_per_batch // d)} a step)"
+
+
 def describe(settings: SpsaSettings, base: Config) -> str:
     """A text table of the effective per-key settings (shown when a run starts)."""
     s = settings
@@ -271,7 +293,7 @@ def describe(settings: SpsaSettings, base: Config) -> str:
     a_n, c_n = s.gains(s.steps)
     lines = [
         f"SPSA: {len(s.keys)} keys, {s.steps} steps x {s.pairs_per_batch} pairs = {pairs} pairs "
-        f"({2 * pairs} games); alpha {s.alpha:g}, gamma {s.gamma:g}, A {s.big_a:g}; "
+        f"({2 * pairs} games){_grouped(s)}; alpha {s.alpha:g}, gamma {s.gamma:g}, A {s.big_a:g}; "
         "c and moves in normalised units (share of the range, log units on a log scale)",
         f"{'key':34} {'start':>9} {'c_end':>7} {'in units':>10} {'r_end':>8} {'c_1':>7}"
         f" {'move_1':>8} {'move_end':>8}",

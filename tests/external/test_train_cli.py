@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from snaketrain.cli import main
+from snaketrain.snake.space import default_config, dump_config
 
 
 def snake_file(tmp_path, extra=""):
@@ -18,7 +19,7 @@ def snake_file(tmp_path, extra=""):
 @pytest.mark.parametrize(
     ("argv", "extra", "message"),
     [
-        (["--advisor", "spsa"], "", "--snake tunes with --advisor random; spsa tunes"),
+        (["--advisor", "spsa", "--tune", "TUNE"], "", "pairs_per_delta = 0: expected a whole"),
         ([], "instances: 100\n", "instances must be an integer in 1..64"),
         ([], "space: space.yaml\n", "training tunes the built-in space for now"),
     ],
@@ -26,6 +27,10 @@ def snake_file(tmp_path, extra=""):
 def test_refused_in_one_line(tmp_path, capsys, argv, extra, message):
     path = snake_file(tmp_path, extra)
     (tmp_path / "space.yaml").write_text("w.x: {type: bool, default: true}\n")
+    (tmp_path / "tune.yaml").write_text("pairs_per_delta: 0\n")
+    if "TUNE" in argv:  # a valid config: the tune file is what is wrong
+        (tmp_path / "repo" / "config.yaml").write_text(dump_config(default_config()))
+    argv = [str(tmp_path / "tune.yaml") if a == "TUNE" else a for a in argv]
     code = main(["train", "--snake", str(path), *argv])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err
@@ -55,3 +60,14 @@ def test_an_opponent_url_that_does_not_answer_is_one_line(tmp_path, capsys, with
     assert code == 2 and err.count("\n") == 1, err
     assert f"opponent {dead}: GET / failed" in err and "start it first" in err
     assert not (tmp_path / "results").exists()  # refused before anything started
+
+
+@pytest.mark.parametrize("advisor", ["spsa", "cmaes"])
+def test_every_tuning_advisor_is_accepted_with_a_snake(tmp_path, advisor):
+    from snaketrain.runtime import ContinuousTrainer
+
+    path = snake_file(tmp_path)
+    (tmp_path / "repo" / "config.yaml").write_text(dump_config(default_config()))
+    extra = {"snake": str(path), "advisor": advisor}
+    settings, _ = ContinuousTrainer(extra=extra, repo_path=str(tmp_path / "repo")).check()
+    assert (settings.advisor, settings.snake) == (advisor, str(path))

@@ -178,3 +178,53 @@ def test_the_built_in_snake_is_measured_against_a_url_opponent(
         for line in (results / CALLS_LOG).read_text().splitlines()
         for c in json.loads(line)["snakes"]
     } == {url}
+
+
+@pytest.mark.slow  # ~1 min on the shared 2-core box: snakes started per SPSA group
+def test_spsa_tunes_an_external_snake_over_http_then_verifies(
+    prefect_storage: Path, tmp_path: Path
+) -> None:
+    """SPSA over HTTP: one step of 4 pairs in 2 groups (each group θ+ and θ− started once),
+    tuner.json written, θ verified by the SPRT over HTTP, and a commit of config.json only
+    if it passes."""
+    from flows.training import training_iteration
+
+    weak = default_config().replace(FOOD_AND_SPACE_OFF)
+    snake = snake_repo(tmp_path, weak)
+    repo = snake.parent / "my-snake"
+    (repo / "notes.txt").write_text("the user's own work\n")
+    head = git(repo, "rev-parse", "HEAD")
+    tune = tmp_path / "tune.yaml"
+    tune.write_text(
+        "steps: 10\npairs_per_batch: 4\npairs_per_delta: 2\nr_end: 5.0\n"
+        "keys: [weights.food, weights.space]\n"
+    )
+    settings = tiny_settings(
+        snake=str(snake), advisor="spsa", tune_file=str(tune), tune_pairs=4, max_turns=60
+    )
+    target = GitTarget(repo_path=str(repo), config_path="config.json")
+    results = tmp_path / "results"
+    state = training_iteration(1, settings, target, str(results), return_state=True)
+    assert state.is_completed()
+
+    tuner = json.loads((results / "tuner.json").read_text())
+    assert tuner["advisor"] == "spsa" and tuner["state"]["k"] == 1
+    assert tuner["state"]["pairs"] == 4 and tuner["state"]["settings"]["pairs_per_delta"] == 2
+    calls = [json.loads(x) for x in (results / CALLS_LOG).read_text().splitlines()]
+    tuning = [c for c in calls if c["key"].startswith("tune-1.")]
+    assert sorted(c["key"] for c in tuning) == ["tune-1.0+", "tune-1.1+"]  # one line a group
+    for line in tuning:  # θ+ and θ− of the group, both over HTTP
+        assert len(line["snakes"]) == 2 and all(s["moves"] > 0 for s in line["snakes"])
+    configs = {p.name for p in (results / "external" / "tune").iterdir()}
+    assert len(configs) == 4  # two groups, two configs each, each written once
+
+    [entry] = [json.loads(x) for x in (results / "training_log.jsonl").read_text().splitlines()]
+    assert entry["advisor"] == "spsa" and entry["games"] > 0  # θ verified by the SPRT
+    assert entry["tuning_games"] == 8  # the step's 4 pairs
+    assert {c["key"] for c in entry["changes"]} <= {"weights.food", "weights.space"}
+    if entry["accepted"]:
+        assert git(repo, "rev-list", "--count", f"{head}..HEAD") == "1"
+        assert git(repo, "show", "--name-only", "--format=", "HEAD") == "config.json"
+    else:
+        assert git(repo, "rev-parse", "HEAD") == head
+    assert "notes.txt" in git(repo, "status", "--porcelain")

@@ -42,9 +42,10 @@ def test_flags_override_defaults_and_bad_input_is_named(repo: Path) -> None:
         ContinuousTrainer(opponents=["nobody"], repo_path=str(repo)).check()
     with pytest.raises(TrainingInputError, match="elo0 < elo1"):
         ContinuousTrainer(sprt=(5.0, 1.0), repo_path=str(repo)).check()
-    with pytest.raises(TrainingInputError, match="advisor random"):
+    with pytest.raises(TrainingInputError, match="drop benchmark_deployments"):
         ContinuousTrainer(
-            extra={"snake": str(repo / "snake.yaml"), "advisor": "spsa"}, repo_path=str(repo)
+            extra={"snake": str(repo / "snake.yaml"), "benchmark_deployments": ["b/gpu-0"]},
+            repo_path=str(repo),
         ).check()
     missing = str(repo / "no-such-model")
     with pytest.raises(TrainingInputError, match="--llm-model .*no-such-model.*no such file"):

@@ -167,3 +167,21 @@ def test_the_advisor_proposes_theta_for_verification() -> None:
     assert "weights.space 20 -> 86.3467" in proposal.reason
     assert SpsaAdvisor(example_state()).propose(best, [], 1, np.random.default_rng(0)) == []
     assert SpsaAdvisor(state).propose(best, [], 0, np.random.default_rng(0)) == []
+
+
+def test_pairs_per_delta_groups_consecutive_pairs_on_one_perturbation() -> None:
+    """Pairs ``2g`` and ``2g + 1`` of a grouped batch play the configs of pair ``g`` of an
+    ungrouped one, and the update applies each pair's score with its group's Δ."""
+    from dataclasses import replace
+
+    single = example_state()
+    settings = replace(single.settings, pairs_per_batch=4, pairs_per_delta=2)
+    grouped = replace(single, settings=settings)
+    ungrouped = plan_batch(single)
+    assert plan_batch(grouped) == [ungrouped[0], ungrouped[0], ungrouped[1], ungrouped[1]]
+    # each score applied with its group's Δ: without clipping (θ stays inside [0, 1] here)
+    # that is the ungrouped step with each group's scores summed
+    after = apply_batch(grouped, [0.1, 0.1, -0.1, -0.1])
+    assert after.theta == pytest.approx(apply_batch(single, [0.2, -0.2]).theta)
+    assert (after.k, after.pairs) == (1, 4)
+    assert SpsaState.from_json(after.to_json()) == after  # pairs_per_delta persists
