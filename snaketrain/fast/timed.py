@@ -22,7 +22,10 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, objmode
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from snaketrain.snake.lookahead import DRAW, LOSS, NEG, WIN
 from snaketrain.snake.survival import HAZARD_DAMAGE
@@ -42,11 +45,30 @@ MAX_DEPTH = 64
 NODES, STOPPED = 0, 1
 
 
+@intrinsic
+def _monotonic_ns(typingctx):
+    """``clock_gettime(CLOCK_MONOTONIC)`` in ns, called from machine code: no trip through
+    Python (numba's ``objmode`` would cost microseconds, and crashes once cached)."""
+
+    def codegen(context, builder, signature, args):
+        i32, i64 = ir.IntType(32), ir.IntType(64)
+        timespec = ir.LiteralStructType([i64, i64])
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i32, [i32, timespec.as_pointer()]), "clock_gettime"
+        )
+        ts = cgutils.alloca_once(builder, timespec)
+        builder.call(fn, [ir.Constant(i32, time.CLOCK_MONOTONIC), ts])
+        sec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 0))
+        nsec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 1))
+        return builder.add(builder.mul(sec, ir.Constant(i64, 1_000_000_000)), nsec)
+
+    return types.int64(), codegen
+
+
 @njit(cache=True)
 def now() -> float:
-    with objmode(t="float64"):
-        t = time.perf_counter()
-    return t
+    """Seconds on the monotonic clock (``time.monotonic``'s on Linux)."""
+    return _monotonic_ns() / 1e9
 
 
 @njit(cache=True)
@@ -79,7 +101,7 @@ def timed_values(
     height,
     order,
     beta,
-    root,
+    ply,
     deadline,
     stats,
     out,
@@ -87,7 +109,7 @@ def timed_values(
     """``out[4]``: each move of seat s searched ``depth`` turns (NEG: unsafe or not searched),
     our moves in ``order`` (-1 ends it). With the ``worst`` reply model, stops once
     ``later_value(best) >= beta`` (the parent's minimum cannot fall further) and cuts a move
-    whose minimum falls to the best so far (strictly below it at the ``root``)."""
+    whose minimum falls to the best so far (strictly below it at the root, ``ply`` 0)."""
     S = body.shape[0]
     P = food.shape[0]
     average = w[REPLY] == 1.0
@@ -208,7 +230,7 @@ def timed_values(
                         height,
                         kid_order,
                         low if count > 0 and not average else np.inf,
-                        False,
+                        ply + 1,
                         deadline,
                         stats,
                         deeper,
@@ -221,7 +243,7 @@ def timed_values(
             elif count == 0 or v < low:
                 low = v
             count += 1
-            if not average and best > NEG and (low < best or (not root and low <= best)):
+            if not average and best > NEG and (low < best or (ply > 0 and low <= best)):
                 break  # this move cannot beat (or, at the root, tie) the best so far
             o = S - 1
             while o >= 0:
@@ -267,7 +289,7 @@ def timed_move(
 ) -> Searched:
     """Seat ``s``'s move in game ``game`` of ``fs`` with config row ``w`` (``weight_table``),
     searching deeper and deeper until ``budget_s`` seconds have passed or ``max_depth``."""
-    start = time.perf_counter()
+    start = now()
     deadline = start + budget_s
     g = game
     args = (
@@ -293,17 +315,17 @@ def timed_move(
     surv = survival(body, hp, length, health, live, food, hazard, cnt, width, height)[s]
     before = node_areas(body, hp, alive, cnt, s, width, height)
     top = surv.max()
-    order = np.array([m for m in range(4) if surv[m] == top] + [-1] * 4, np.int64)[:4]
+    order = np.array(([m for m in range(4) if surv[m] == top] + [-1] * 4)[:4], np.int64)
     chosen = np.full(4, NEG)
     stats = np.zeros(2, np.int64)
     values = np.empty(4)
     depth = 0
     for d in range(1, max_depth + 1):
-        if d > 1 and time.perf_counter() >= deadline:
+        if d > 1 and now() >= deadline:
             break
         timed_values(
             *args, seed, turn, s, d, before, w, width, height,
-            order, np.inf, True, deadline if d > 1 else np.inf, stats, values,
+            order, np.inf, 0, deadline if d > 1 else np.inf, stats, values,
         )  # fmt: skip
         if stats[STOPPED]:
             break
@@ -312,4 +334,4 @@ def timed_move(
         ranked = sorted((m for m in order if m >= 0), key=lambda m: -values[m])
         order[: len(ranked)] = ranked
     move = choose(surv, chosen, seed, turn, s)
-    return Searched(move, depth, int(stats[NODES]), time.perf_counter() - start)
+    return Searched(move, depth, int(stats[NODES]), now() - start)
