@@ -5,7 +5,8 @@ children stepped without food spawns, leaves scored by ``score.score``, enemy re
 by their minimum or mean, a loss put off by a turn worth 1 more) with our moves outermost and
 two cheap additions: with the ``worst`` reply model it prunes (alpha-beta over our move x the
 enemies' joint reply: paranoid for 3+ snakes), and it stops when a wall-clock deadline passes
-(the clock is read every ``CHECK_EVERY`` children, so a check costs a few ns per node).
+(the clock is read every ``CHECK_EVERY`` children, so a check costs a few ns per node). It
+releases the GIL, so the server's other worker and its HTTP threads run meanwhile.
 
 Pruning keeps the root exact where it matters: a root move is cut only once its value is known
 to be strictly below the best so far, so every move that is best or tied for best keeps its
@@ -78,7 +79,7 @@ def later_value(later):
     return later + 1 if later < DRAW else later
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def timed_values(
     body,
     hp,
