@@ -48,8 +48,8 @@ NODES, STOPPED = 0, 1
 
 @intrinsic
 def _monotonic_ns(typingctx):
-    """``clock_gettime(CLOCK_MONOTONIC)`` in ns, called from machine code: no trip through
-    Python (numba's ``objmode`` would cost microseconds, and crashes once cached)."""
+    """``clock_gettime(CLOCK_MONOTONIC)`` in ns, called from machine code (POSIX: Linux,
+    macOS): no trip through Python, which numba's ``objmode`` would cost at every read."""
 
     def codegen(context, builder, signature, args):
         i32, i64 = ir.IntType(32), ir.IntType(64)
@@ -231,7 +231,8 @@ def timed_values(
                         height,
                         kid_order,
                         low if count > 0 and not average else np.inf,
-                        ply + 1,
+                        ply + 1,  # not a literal: that would compile a second
+                        # specialization of this function, which crashes loaded from the cache
                         deadline,
                         stats,
                         deeper,
