@@ -58,7 +58,8 @@ def specs(work: Path) -> dict[str, SnakeSpec]:
     return {
         "snaketrain serve": SnakeSpec(
             repo=serve,
-            start=f"{sys.executable} -m snaketrain serve --config {{config}} --port {{port}}",
+            start=f"{sys.executable} -m snaketrain serve --config {{config}} --port {{port}}"
+            " --move-budget-ms 0",
             instances=max(COUNTS),
             ready_timeout_s=120,
         ),

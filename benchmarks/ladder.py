@@ -2,23 +2,37 @@
 one below it, in paired 1v1 11x11 games (each seed played twice, seats swapped).
 
     python benchmarks/ladder.py [--pairs 500] [--batch 1024] [--config config.yaml]
-                                [--part all|rungs|config|speed] [--threads 1]
+                                [--part all|rungs|config|speed|http] [--threads 1]
+                                [--move-budget-ms 300] [--concurrency 4]
 
 Prints a markdown table of win rates (draws count half) and the games/min of each match, one
 row as each match ends (games/min is wall-clock time on this machine, whatever else runs).
+
+``--part http``: the served snake searching by the clock (``snaketrain serve --move-budget-ms
+N``) against today's served snake (``--move-budget-ms 0``, the config's fixed search), both
+the same config, each its own ``snaketrain serve`` on loopback, played through the HTTP
+referee (1 s move timeout, a missed move goes straight on as on the platform), ``--concurrency``
+games at a time; the row also counts the moves each side missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from snaketrain.arena.runner import GameSpec, run_games
+from snaketrain.external.process import Instances
+from snaketrain.external.referee import HttpGame, HttpSnake, Referee, new_client
+from snaketrain.external.spec import SnakeSpec
 from snaketrain.rules import rng
 from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.policy import BatchedPolicy
@@ -70,6 +84,81 @@ def ladder(
             yield play(me, batched_policy(rung), pairs, seed, batch)
 
 
+def served(work: Path, config: str, budget_ms: int, instances: int) -> SnakeSpec:
+    repo = work / f"budget-{budget_ms}"
+    repo.mkdir()
+    (repo / "config.yaml").write_bytes(Path(config).read_bytes())
+    start = f"{sys.executable} -m snaketrain serve --config {{config}} --port {{port}}"
+    return SnakeSpec(
+        repo=repo,
+        start=f"{start} --move-budget-ms {budget_ms}",
+        instances=instances,
+        move_timeout_ms=1000,
+        ready_timeout_s=300,
+        name=f"serve --move-budget-ms {budget_ms}",
+    )
+
+
+async def _http_games(
+    a: HttpSnake, b: HttpSnake, pairs: int, seed: int, concurrency: int, instances: int
+) -> list[tuple[HttpGame, tuple[int, int]]]:
+    jobs = [(rng.game_seed(seed, i), seats) for i in range(pairs) for seats in ((0, 1), (1, 0))]
+    out: list[tuple[HttpGame, tuple[int, int]]] = []
+    lock = asyncio.Semaphore(concurrency)
+    async with new_client(4 * concurrency) as client:
+        referee = Referee(client, 11, max_turns=500)
+
+        async def one(k: int, game_seed: int, seats: tuple[int, int]) -> None:
+            async with lock:
+                players = [(a, b)[s] for s in seats]
+                game = await referee.play(players, game_seed, [k % instances] * 2)
+                out.append((game, seats))
+                winner = game.record.winner
+                who = "draw" if winner is None else players[int(winner.split("-")[1])].label
+                print(
+                    f"game {len(out)}/{len(jobs)}: {game.record.final.turn} turns, {who}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+        await asyncio.gather(*(one(k, s, seats) for k, (s, seats) in enumerate(jobs)))
+    return out
+
+
+def play_http(
+    config: str, budget_ms: int, pairs: int, seed: int = 1, concurrency: int = 4
+) -> tuple[Match, str]:
+    """``pairs`` seeds over HTTP, the budgeted server in seat 0 and again in seat 1."""
+    instances = max(1, concurrency // 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        specs = [served(work, config, ms, instances) for ms in (budget_ms, 0)]
+        with (
+            Instances(specs[0], specs[0].config_path, work / "logs-a") as ia,
+            Instances(specs[1], specs[1].config_path, work / "logs-b") as ib,
+        ):
+            a = HttpSnake(specs[0].name, ia, timeout_ms=1000)
+            b = HttpSnake(specs[1].name, ib, timeout_ms=1000)
+            start = time.perf_counter()
+            games = asyncio.run(_http_games(a, b, pairs, seed, concurrency, instances))
+            minutes = (time.perf_counter() - start) / 60
+    wins = losses = 0
+    missed = [0, 0]
+    for game, seats in games:
+        winner = game.record.winner
+        if winner is not None:
+            if seats[int(winner.split("-")[1])] == 0:
+                wins += 1
+            else:
+                losses += 1
+        for k, calls in enumerate(game.calls):
+            if calls is not None:
+                missed[seats[k]] += calls.timeouts + calls.errors + calls.invalid
+    n = len(games)
+    match = Match(a.label, b.label, wins, losses, n - wins - losses, n / minutes)
+    return match, f"missed moves: {missed[0]} ({a.label}), {missed[1]} ({b.label})"
+
+
 HEADER = (
     "| snake | opponent | games | wins | losses | draws | win rate | games/min |\n"
     "|---|---|---|---|---|---|---|---|"
@@ -99,11 +188,22 @@ def main() -> None:
     )
     parser.add_argument(
         "--part",
-        choices=("all", "rungs", "config", "speed"),
+        choices=("all", "rungs", "config", "speed", "http"),
         default="all",
-        help="speed: the config against itself only (throughput of the full policy)",
+        help="speed: the config against itself only (throughput of the full policy); "
+        "http: the served snake with --move-budget-ms against today's, over HTTP",
     )
+    parser.add_argument("--move-budget-ms", type=int, default=300, help="--part http only")
+    parser.add_argument("--concurrency", type=int, default=4, help="--part http: games at once")
     args = parser.parse_args()
+    if args.part == "http":
+        print(HEADER, flush=True)
+        m, missed = play_http(
+            args.config, args.move_budget_ms, args.pairs, args.seed, args.concurrency
+        )
+        print(row(m), flush=True)
+        print(missed, flush=True)
+        return
     torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}, batch {args.batch}", flush=True)
     print(HEADER, flush=True)

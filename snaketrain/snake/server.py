@@ -39,6 +39,7 @@ import torch
 from snaketrain.rules.api import BoardError, board_from_api
 from snaketrain.rules.types import Board
 
+from .budgeted import BudgetedHeuristic
 from .config import Config, ConfigError, config_hash
 from .configfile import load_config
 from .heuristic import HeuristicPolicy
@@ -337,12 +338,29 @@ class SnakeHandler(JsonHandler):
         try:
             loaded = self.server.live.current
             try:
+                if isinstance(loaded.policy, BudgetedHeuristic):
+                    return self.search(loaded.policy, move)
                 return decide(loaded.policy, move.board, move.you, move.seed)
             except Exception:
                 log.exception("policy of config %s failed; playing random-safe", loaded.hash[:12])
                 return decide(RandomSafe(), move.board, move.you, move.seed)
         finally:
             workers.release()
+
+    @staticmethod
+    def search(policy: BudgetedHeuristic, move: MoveRequest) -> str:
+        """The budgeted search's move, logged with the depth it reached and its time."""
+        chosen, found = policy.search(move.board, move.you, move.seed)
+        log.info(
+            "game %s turn %d: move %s, depth %d, %d nodes, %.0f ms",
+            move.game_id,
+            move.board.turn,
+            chosen,
+            found.depth,
+            found.nodes,
+            found.seconds * 1000,
+        )
+        return chosen
 
     def admin_reload(self) -> tuple[int, Mapping[str, Any]]:
         client = self.client_address[0]

@@ -21,7 +21,10 @@ def serve_spec(tmp: Path, instances: int = 1, timeout_ms: int = 10_000) -> Snake
     repo = tmp / "served"
     repo.mkdir(exist_ok=True)
     shutil.copy(ROOT / "config.yaml", repo / "config.yaml")
-    start = f"{sys.executable} -m snaketrain serve --config {{config}} --port {{port}}"
+    start = (
+        f"{sys.executable} -m snaketrain serve --config {{config}} --port {{port}}"
+        " --move-budget-ms 0"
+    )
     return SnakeSpec(
         repo=repo, start=start, instances=instances, move_timeout_ms=timeout_ms, name="served"
     )
