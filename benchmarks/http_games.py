@@ -9,7 +9,7 @@ games in flight per instance, for ``--seconds`` seconds. Prints games/min, turns
 latency p50/p99 (of the counted games; games still in flight at the end are dropped) and
 the referee's overhead per turn: the time the referee spends on a turn
 (engine step, request bodies, JSON) and not waiting on snakes. A first run plays a snake
-inside the client (``httpx.MockTransport``): no sockets, no server, so its turns/s is the
+inside the referee's process (``MockClient``): no sockets, no server, so its turns/s is the
 referee's own ceiling on this machine.
 
 ``--official-cli PATH`` (a built ``battlesnake`` binary of BattlesnakeOfficial/rules) adds the
@@ -36,12 +36,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
-
 from snaketrain.external.calls import SnakeCalls, merge_calls
 from snaketrain.external.process import Instances
-from snaketrain.external.referee import HttpGame, HttpSnake, Referee, Urls, new_client
+from snaketrain.external.referee import HttpGame, HttpSnake, Referee, Urls
 from snaketrain.external.spec import SnakeSpec
+from snaketrain.external.transport import Transport, new_client
 from snaketrain.rules import rng
 from snaketrain.rules.types import DELTAS
 
@@ -71,19 +70,27 @@ def specs(work: Path) -> dict[str, SnakeSpec]:
     }
 
 
-def mock_snake(request: httpx.Request) -> httpx.Response:
-    """A snake inside the client: the first move off walls and bodies (no socket, no JSON
-    parsing by a server), so the whole turn is the referee's own cost."""
-    if not request.url.path.endswith("/move"):
-        return httpx.Response(200, json={})
-    body = json.loads(request.content)
-    board, head = body["board"], body["you"]["head"]
-    taken = {(p["x"], p["y"]) for s in board["snakes"] for p in s["body"][:-1]}
-    for move, (dx, dy) in DELTAS.items():
-        x, y = head["x"] + dx, head["y"] + dy
-        if 0 <= x < board["width"] and 0 <= y < board["height"] and (x, y) not in taken:
-            return httpx.Response(200, json={"move": move})
-    return httpx.Response(200, json={"move": "up"})
+class MockClient:
+    """A snake inside the referee's process: the first move off walls and bodies (no socket,
+    no server), so the whole turn is the referee's own cost."""
+
+    async def __aenter__(self) -> MockClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        pass
+
+    async def post(self, url: str, body: bytes, timeout_s: float) -> tuple[int, bytes]:
+        if not url.endswith("/move"):
+            return 200, b"{}"
+        request = json.loads(body)
+        board, head = request["board"], request["you"]["head"]
+        taken = {(p["x"], p["y"]) for s in board["snakes"] for p in s["body"][:-1]}
+        for move, (dx, dy) in DELTAS.items():
+            x, y = head["x"] + dx, head["y"] + dy
+            if 0 <= x < board["width"] and 0 <= y < board["height"] and (x, y) not in taken:
+                return 200, json.dumps({"move": move}).encode()
+        return 200, b'{"move": "up"}'
 
 
 async def run(
@@ -101,9 +108,9 @@ async def run(
     snake = HttpSnake("snake", Urls(tuple(urls)))
     games: list[HttpGame] = []
     deadline = time.perf_counter() + seconds
-    transport = httpx.MockTransport(mock_snake) if mock else None
     n_lanes = lanes or PER_INSTANCE * len(urls)
-    async with new_client(4 * n_lanes, transport) as client:
+    client: Transport
+    async with MockClient() if mock else new_client(4 * n_lanes) as client:
         referee = Referee(client, size, max_turns=max_turns)
 
         async def lane(k: int) -> None:
@@ -215,7 +222,7 @@ def main() -> None:
         "| referee ms/turn |\n|---|---|---|---|---|---|---|---|"
     )
     games = asyncio.run(run(["http://mock"], args.seconds, args.size, args.max_turns, True))
-    report("no snake (httpx.MockTransport)", 1, games, args.seconds)
+    report("no snake (in-process mock)", 1, games, args.seconds)
     with tempfile.TemporaryDirectory() as tmp:
         snakes = specs(Path(tmp))
         if args.official_cli:
