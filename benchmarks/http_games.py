@@ -19,7 +19,9 @@ each playing games back to back; snaketrain: that many games in one referee), no
 ``--seconds`` s each (games running at the end are finished and counted). Both referees are
 measured the same way: the CPU time of the referee's process (the snakes run in processes of
 their own) per turn played, so neither waiting on snakes nor other jobs' load count.
-``--official-only`` plays just the mock row and these two.
+``--cli-rounds N`` splits those seconds into N alternating phases (snaketrain, CLI, snaketrain,
+...), summed, so that a change of load during the run weighs on both. ``--official-only`` plays
+just the mock row and these two.
 """
 
 from __future__ import annotations
@@ -166,30 +168,39 @@ def cli_games(cli: str, urls: list[str], seconds: float, size: int, lanes: int) 
     return len(played), sum(t for t, _ in played), sum(c for _, c in played), took
 
 
-def compare_cli(cli: str, spec: SnakeSpec, work: Path, seconds: float, size: int, lanes: int):
-    """The official CLI and snaketrain's referee on the same two snake instances."""
+def compare_cli(
+    cli: str, spec: SnakeSpec, work: Path, seconds: float, size: int, lanes: int, rounds: int = 1
+):
+    """The official CLI and snaketrain's referee on the same two snake instances, in
+    ``rounds`` alternating phases of ``seconds / rounds`` each (so a change of the machine's
+    load mid-run weighs on both alike), summed."""
     print(
         f"\n| referee ({lanes} games in flight, example snake x2) | games | games/min | "
         "turns/game | referee CPU ms/turn | outside-awaits ms/turn |\n|---|---|---|---|---|---|"
     )
-    rows = {}
+    rows = {"snaketrain": [0, 0, 0.0, 0.0, 0.0], "battlesnake play": [0, 0, 0.0, 0.0, 0.0]}
+    phase = seconds / rounds
     with Instances(replace(spec, instances=2), spec.config_path, work / "cli-logs") as running:
         urls = running.urls()
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        games = asyncio.run(run(urls, seconds, size, 10**6, lanes=lanes, split=True))
-        cpu, took = time.process_time() - cpu0, time.perf_counter() - t0
-        turns = sum(g.record.final.turn for g in games)
-        outside = 1000 * sum(g.referee_s for g in games) / max(turns, 1)
-        rows["snaketrain"] = (len(games), turns, cpu, took, f"{outside:.2f}")
-        rows["battlesnake play"] = (*cli_games(cli, urls, seconds, size, lanes), "-")
+        for _ in range(rounds):
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            games = asyncio.run(run(urls, phase, size, 10**6, lanes=lanes, split=True))
+            cpu, took = time.process_time() - cpu0, time.perf_counter() - t0
+            turns = sum(g.record.final.turn for g in games)
+            outside = sum(g.referee_s for g in games)
+            for i, x in enumerate((len(games), turns, cpu, took, outside)):
+                rows["snaketrain"][i] += x
+            for i, x in enumerate(cli_games(cli, urls, phase, size, lanes)):
+                rows["battlesnake play"][i] += x
     for name, (n, turns, cpu, took, outside) in rows.items():
+        out = f"{1000 * outside / max(turns, 1):.2f}" if name == "snaketrain" else "-"
         print(
             f"| {name} | {n} | {60 * n / took:,.0f} | {turns / max(n, 1):.1f} | "
-            f"{1000 * cpu / max(turns, 1):.3f} | {outside} |"
+            f"{1000 * cpu / max(turns, 1):.3f} | {out} |"
         )
     ours, theirs = (rows[k][2] / max(rows[k][1], 1) for k in ("snaketrain", "battlesnake play"))
     print(
-        f"\nsnaketrain / official CLI referee CPU per turn: {ours / theirs:.1f}x; "
+        f"\nsnaketrain / official CLI referee CPU per turn: {ours / theirs:.2f}x; "
         f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
 
@@ -213,6 +224,9 @@ def main() -> None:
     p.add_argument("--max-turns", type=int, default=100)
     p.add_argument("--official-cli", metavar="PATH", help="a battlesnake CLI binary: the anchor")
     p.add_argument("--cli-lanes", type=int, default=2, help="games in flight (default 2)")
+    p.add_argument(
+        "--cli-rounds", type=int, default=1, help="alternating phases of the anchor (default 1)"
+    )
     p.add_argument("--official-only", action="store_true", help="mock row and the anchor only")
     args = p.parse_args()
     if args.official_only and not args.official_cli:
@@ -233,6 +247,7 @@ def main() -> None:
                 args.seconds,
                 args.size,
                 args.cli_lanes,
+                args.cli_rounds,
             )
         if args.official_only:
             return
