@@ -9,7 +9,7 @@ games in flight per instance, for ``--seconds`` seconds. Prints games/min, turns
 latency p50/p99 (of the counted games; games still in flight at the end are dropped) and
 the referee's overhead per turn: the time the referee spends on a turn
 (engine step, request bodies, JSON) and not waiting on snakes. A first run plays a snake
-inside the client (``httpx.MockTransport``): no sockets, no server, so its turns/s is the
+inside the referee's process (``MockClient``): no sockets, no server, so its turns/s is the
 referee's own ceiling on this machine.
 
 ``--official-cli PATH`` (a built ``battlesnake`` binary of BattlesnakeOfficial/rules) adds the
@@ -19,7 +19,9 @@ each playing games back to back; snaketrain: that many games in one referee), no
 ``--seconds`` s each (games running at the end are finished and counted). Both referees are
 measured the same way: the CPU time of the referee's process (the snakes run in processes of
 their own) per turn played, so neither waiting on snakes nor other jobs' load count.
-``--official-only`` plays just the mock row and these two.
+``--cli-rounds N`` splits those seconds into N alternating phases (snaketrain, CLI, snaketrain,
+...), summed, so that a change of load during the run weighs on both. ``--official-only`` plays
+just the mock row and these two.
 """
 
 from __future__ import annotations
@@ -36,12 +38,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
-
 from snaketrain.external.calls import SnakeCalls, merge_calls
 from snaketrain.external.process import Instances
-from snaketrain.external.referee import HttpGame, HttpSnake, Referee, Urls, new_client
+from snaketrain.external.referee import HttpGame, HttpSnake, Referee, Urls
 from snaketrain.external.spec import SnakeSpec
+from snaketrain.external.transport import Transport, new_client
 from snaketrain.rules import rng
 from snaketrain.rules.types import DELTAS
 
@@ -72,19 +73,27 @@ def specs(work: Path) -> dict[str, SnakeSpec]:
     }
 
 
-def mock_snake(request: httpx.Request) -> httpx.Response:
-    """A snake inside the client: the first move off walls and bodies (no socket, no JSON
-    parsing by a server), so the whole turn is the referee's own cost."""
-    if not request.url.path.endswith("/move"):
-        return httpx.Response(200, json={})
-    body = json.loads(request.content)
-    board, head = body["board"], body["you"]["head"]
-    taken = {(p["x"], p["y"]) for s in board["snakes"] for p in s["body"][:-1]}
-    for move, (dx, dy) in DELTAS.items():
-        x, y = head["x"] + dx, head["y"] + dy
-        if 0 <= x < board["width"] and 0 <= y < board["height"] and (x, y) not in taken:
-            return httpx.Response(200, json={"move": move})
-    return httpx.Response(200, json={"move": "up"})
+class MockClient:
+    """A snake inside the referee's process: the first move off walls and bodies (no socket,
+    no server), so the whole turn is the referee's own cost."""
+
+    async def __aenter__(self) -> MockClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        pass
+
+    async def post(self, url: str, body: bytes, timeout_s: float) -> tuple[int, bytes]:
+        if not url.endswith("/move"):
+            return 200, b"{}"
+        request = json.loads(body)
+        board, head = request["board"], request["you"]["head"]
+        taken = {(p["x"], p["y"]) for s in board["snakes"] for p in s["body"][:-1]}
+        for move, (dx, dy) in DELTAS.items():
+            x, y = head["x"] + dx, head["y"] + dy
+            if 0 <= x < board["width"] and 0 <= y < board["height"] and (x, y) not in taken:
+                return 200, json.dumps({"move": move}).encode()
+        return 200, b'{"move": "up"}'
 
 
 async def run(
@@ -102,9 +111,9 @@ async def run(
     snake = HttpSnake("snake", Urls(tuple(urls)))
     games: list[HttpGame] = []
     deadline = time.perf_counter() + seconds
-    transport = httpx.MockTransport(mock_snake) if mock else None
     n_lanes = lanes or PER_INSTANCE * len(urls)
-    async with new_client(4 * n_lanes, transport) as client:
+    client: Transport
+    async with MockClient() if mock else new_client(4 * n_lanes) as client:
         referee = Referee(client, size, max_turns=max_turns)
 
         async def lane(k: int) -> None:
@@ -160,30 +169,39 @@ def cli_games(cli: str, urls: list[str], seconds: float, size: int, lanes: int) 
     return len(played), sum(t for t, _ in played), sum(c for _, c in played), took
 
 
-def compare_cli(cli: str, spec: SnakeSpec, work: Path, seconds: float, size: int, lanes: int):
-    """The official CLI and snaketrain's referee on the same two snake instances."""
+def compare_cli(
+    cli: str, spec: SnakeSpec, work: Path, seconds: float, size: int, lanes: int, rounds: int = 1
+):
+    """The official CLI and snaketrain's referee on the same two snake instances, in
+    ``rounds`` alternating phases of ``seconds / rounds`` each (so a change of the machine's
+    load mid-run weighs on both alike), summed."""
     print(
         f"\n| referee ({lanes} games in flight, example snake x2) | games | games/min | "
         "turns/game | referee CPU ms/turn | outside-awaits ms/turn |\n|---|---|---|---|---|---|"
     )
-    rows = {}
+    rows = {"snaketrain": [0, 0, 0.0, 0.0, 0.0], "battlesnake play": [0, 0, 0.0, 0.0, 0.0]}
+    phase = seconds / rounds
     with Instances(replace(spec, instances=2), spec.config_path, work / "cli-logs") as running:
         urls = running.urls()
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        games = asyncio.run(run(urls, seconds, size, 10**6, lanes=lanes, split=True))
-        cpu, took = time.process_time() - cpu0, time.perf_counter() - t0
-        turns = sum(g.record.final.turn for g in games)
-        outside = 1000 * sum(g.referee_s for g in games) / max(turns, 1)
-        rows["snaketrain"] = (len(games), turns, cpu, took, f"{outside:.2f}")
-        rows["battlesnake play"] = (*cli_games(cli, urls, seconds, size, lanes), "-")
+        for _ in range(rounds):
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            games = asyncio.run(run(urls, phase, size, 10**6, lanes=lanes, split=True))
+            cpu, took = time.process_time() - cpu0, time.perf_counter() - t0
+            turns = sum(g.record.final.turn for g in games)
+            outside = sum(g.referee_s for g in games)
+            for i, x in enumerate((len(games), turns, cpu, took, outside)):
+                rows["snaketrain"][i] += x
+            for i, x in enumerate(cli_games(cli, urls, phase, size, lanes)):
+                rows["battlesnake play"][i] += x
     for name, (n, turns, cpu, took, outside) in rows.items():
+        out = f"{1000 * outside / max(turns, 1):.2f}" if name == "snaketrain" else "-"
         print(
             f"| {name} | {n} | {60 * n / took:,.0f} | {turns / max(n, 1):.1f} | "
-            f"{1000 * cpu / max(turns, 1):.3f} | {outside} |"
+            f"{1000 * cpu / max(turns, 1):.3f} | {out} |"
         )
     ours, theirs = (rows[k][2] / max(rows[k][1], 1) for k in ("snaketrain", "battlesnake play"))
     print(
-        f"\nsnaketrain / official CLI referee CPU per turn: {ours / theirs:.1f}x; "
+        f"\nsnaketrain / official CLI referee CPU per turn: {ours / theirs:.2f}x; "
         f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
 
@@ -207,6 +225,9 @@ def main() -> None:
     p.add_argument("--max-turns", type=int, default=100)
     p.add_argument("--official-cli", metavar="PATH", help="a battlesnake CLI binary: the anchor")
     p.add_argument("--cli-lanes", type=int, default=2, help="games in flight (default 2)")
+    p.add_argument(
+        "--cli-rounds", type=int, default=1, help="alternating phases of the anchor (default 1)"
+    )
     p.add_argument("--official-only", action="store_true", help="mock row and the anchor only")
     args = p.parse_args()
     if args.official_only and not args.official_cli:
@@ -216,7 +237,7 @@ def main() -> None:
         "| referee ms/turn |\n|---|---|---|---|---|---|---|---|"
     )
     games = asyncio.run(run(["http://mock"], args.seconds, args.size, args.max_turns, True))
-    report("no snake (httpx.MockTransport)", 1, games, args.seconds)
+    report("no snake (in-process mock)", 1, games, args.seconds)
     with tempfile.TemporaryDirectory() as tmp:
         snakes = specs(Path(tmp))
         if args.official_cli:
@@ -227,6 +248,7 @@ def main() -> None:
                 args.seconds,
                 args.size,
                 args.cli_lanes,
+                args.cli_rounds,
             )
         if args.official_only:
             return

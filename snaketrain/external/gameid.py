@@ -9,6 +9,7 @@ id is a readable prefix plus 16 letters from ``@A..O`` whose low four bits are s
 
 from __future__ import annotations
 
+import functools
 import zlib
 
 _FREE = 16  # suffix letters, 4 free bits each: 64 unknowns for 32 equations
@@ -19,12 +20,15 @@ def _suffix(bits: int) -> str:
     return "".join(chr(_BASE | ((bits >> (4 * i)) & 0xF)) for i in range(_FREE))
 
 
-def _basis(prefix: str) -> list[tuple[int, int]]:
-    """Reduced rows (pivot-ordered) of the map from the 64 free bits to the CRC change."""
-    zero = zlib.crc32((prefix + _suffix(0)).encode())
+@functools.cache
+def _basis() -> list[tuple[int, int]]:
+    """Reduced rows (pivot-ordered) of the map from the 64 free bits to the CRC change. For
+    messages of one length the change is linear in the bits changed and leading bytes do not
+    enter it, so one basis, computed once, serves every prefix."""
+    zero = zlib.crc32(_suffix(0).encode())
     rows: list[tuple[int, int]] = []  # (crc change, free bits that make it)
     for j in range(4 * _FREE):
-        delta, combo = zlib.crc32((prefix + _suffix(1 << j)).encode()) ^ zero, 1 << j
+        delta, combo = zlib.crc32(_suffix(1 << j).encode()) ^ zero, 1 << j
         for r_delta, r_combo in rows:
             if delta ^ r_delta < delta:
                 delta, combo = delta ^ r_delta, combo ^ r_combo
@@ -43,7 +47,7 @@ def game_id(seed: int, prefix: str = "snaketrain") -> str:
     head = f"{prefix}-{seed}-"
     want = zlib.crc32((head + _suffix(0)).encode()) ^ seed
     bits = 0
-    for r_delta, r_combo in _basis(head):
+    for r_delta, r_combo in _basis():
         if want ^ r_delta < want:
             want, bits = want ^ r_delta, bits ^ r_combo
     return head + _suffix(bits)

@@ -22,7 +22,8 @@ from snaketrain.rules import rng
 from snaketrain.rules.types import CAUSES
 
 from .calls import SnakeCalls, merge_calls
-from .referee import HttpGame, Referee, Seat, new_client
+from .referee import HttpGame, Referee, Seat
+from .transport import new_client
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The HTTP referee: whole games on the reference engine, external snakes asked over HTTP.
 
 Each turn every living HTTP snake gets the official ``/move`` body (``rules.api``) at once, over
-one ``httpx.AsyncClient`` (kept-alive connections), and many games run concurrently. As the
-official CLI (``battlesnake play``, cli/commands/play.go) does: ``/start`` goes to every snake
-before turn 1 and ``/end`` to every snake after the last turn, both with errors ignored; a
+one aiohttp session (``transport.HttpClient``: kept-alive connections), and many games run
+concurrently. As the official CLI (``battlesnake play``, cli/commands/play.go) does: ``/start``
+goes to every snake before turn 1 and ``/end`` to every snake after the last turn, both with
+errors ignored; a
 ``/move`` that times out (the move timeout bounds the whole request), fails, answers a non-200
 status, bad JSON or an unknown move is played as the snake's previous move (the CLI keeps
 ``LastMove``, initially "up"), which on a standard board is the reference engine's default move
@@ -25,9 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
-from snaketrain.rules.api import board_to_api, game_to_api, move_request, snake_to_api
+from snaketrain.rules.api import board_to_api, game_to_api, snake_to_api
 from snaketrain.rules.game import GameRecord
 from snaketrain.rules.reference import is_game_over, step
 from snaketrain.rules.start import standard_start
@@ -36,6 +35,7 @@ from snaketrain.snake.policy import BatchedPolicy, decide
 
 from .calls import BUCKET_MS, SnakeCalls
 from .gameid import game_id
+from .transport import Transport
 
 MOVE_TIMEOUT_MS = 500
 
@@ -127,45 +127,51 @@ def parse_move(body: bytes) -> str | None:
     return move if move in MOVES else None
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def move_bodies(board: Board, game_json: str, you: Sequence[str]) -> list[bytes]:
+    """The ``/move`` body for each snake id in ``you``: the bytes of compact
+    ``json.dumps(rules.api.move_request(board, id, game))``, with the game (``game_json``, encoded
+    once a game) and the board encoded once for all of them."""
+    head = f'{{"game":{game_json},"turn":{board.turn},"board":{_compact(board_to_api(board))},'
+    return [f'{head}"you":{_compact(snake_to_api(board.snake(i)))}}}'.encode() for i in you]
+
+
 @dataclass
 class Referee:
     """Plays games; one per ``play`` call or many at once with ``play_many``."""
 
-    client: httpx.AsyncClient
+    client: Transport
     size: int = 11
     settings: Settings = field(default_factory=Settings)
     max_turns: int = 1000
 
-    async def _post(self, url: str, body: bytes, timeout_s: float) -> httpx.Response:
-        headers = {"Content-Type": "application/json"}
-        return await asyncio.wait_for(
-            self.client.post(url, content=body, headers=headers, timeout=timeout_s), timeout_s
-        )
-
     async def _notify(self, url: str, body: bytes, timeout_s: float) -> None:
         # the official CLI logs and ignores a failed /start or /end
-        with contextlib.suppress(httpx.HTTPError, TimeoutError, OSError):
-            await self._post(url, body, timeout_s)
+        with contextlib.suppress(TimeoutError, OSError):
+            await self.client.post(url, body, timeout_s)
 
     async def _ask(
         self, seat: HttpSnake, instance: int, url: str, body: bytes, tally: _Tally
     ) -> str | None:
         t0 = time.perf_counter()
         try:
-            response = await self._post(url + "/move", body, seat.timeout_ms / 1000)
-        except (TimeoutError, httpx.TimeoutException):
+            status, answer = await self.client.post(url + "/move", body, seat.timeout_ms / 1000)
+        except TimeoutError:
             tally.timeouts += 1
             return None
-        except (httpx.TransportError, OSError) as err:
+        except OSError as err:  # transport.TransportError included
             if await seat.endpoints.lost(instance, url):
                 raise InstanceLost(url) from err
             tally.errors += 1
             return None
         tally.answered(time.perf_counter() - t0)
-        if response.status_code != 200:
+        if status != 200:
             tally.errors += 1
             return None
-        move = parse_move(response.content)
+        move = parse_move(answer)
         if move is None:
             tally.invalid += 1
         else:
@@ -206,10 +212,7 @@ class Referee:
                 i = instances[k] % len(endpoint_urls)
                 urls[k] = (i, endpoint_urls[i])
         tallies = {k: _Tally() for k in urls}
-        game = game_to_api(game_id(seed), self.settings, self._timeout_ms(seats))
-
-        def body(b: Board, k: int) -> bytes:
-            return json.dumps(move_request(b, ids[k], game), separators=(",", ":")).encode()
+        game_json = _compact(game_to_api(game_id(seed), self.settings, self._timeout_ms(seats)))
 
         async def wait(*aws: Any) -> list[Any]:
             nonlocal waited
@@ -218,17 +221,24 @@ class Referee:
             waited += time.perf_counter() - t0
             return out
 
-        await wait(*(self._notify(u + "/start", body(board, k), 1.0) for k, (_, u) in urls.items()))
+        start = move_bodies(board, game_json, [ids[k] for k in urls])
+        await wait(
+            *(
+                self._notify(u + "/start", b, 1.0)
+                for (_, u), b in zip(urls.values(), start, strict=True)
+            )
+        )
         while not is_game_over(board):
             if board.turn >= self.max_turns:
                 record.turn_limit_reached = True
                 break
             alive = [k for k, s in enumerate(board.snakes) if s.alive]
             moves: dict[str, str | None] = {}
+            asking = [k for k in alive if k in urls]
+            bodies = move_bodies(board, game_json, [ids[k] for k in asking])
             asks = [
-                self._ask(seats[k], *urls[k], body(board, k), tallies[k])  # type: ignore[arg-type]
-                for k in alive
-                if k in urls
+                self._ask(seats[k], *urls[k], b, tallies[k])  # type: ignore[arg-type]
+                for k, b in zip(asking, bodies, strict=True)
             ]
             answers = iter(await wait(*asks))
             for k in alive:
@@ -242,30 +252,16 @@ class Referee:
             board = step(board, moves, seed, self.settings)
             record.moves.append(moves)
             record.boards.append(board)
-        end = {"game": game, "turn": board.turn}
+        end = move_bodies(board, game_json, [ids[k] for k in urls])  # the /end body: the same
         await wait(
             *(
-                self._notify(u + "/end", self._end_body(end, board, ids[k]), 1.0)
-                for k, (_, u) in urls.items()
+                self._notify(u + "/end", b, 1.0)
+                for (_, u), b in zip(urls.values(), end, strict=True)
             )
         )
         calls = [tallies[k].calls(s.label) if k in tallies else None for k, s in enumerate(seats)]
         return HttpGame(record, calls, time.perf_counter() - t_ref - waited)
 
     @staticmethod
-    def _end_body(end: dict[str, Any], board: Board, you: str) -> bytes:
-        payload = {**end, "board": board_to_api(board), "you": snake_to_api(board.snake(you))}
-        return json.dumps(payload, separators=(",", ":")).encode()
-
-    @staticmethod
     def _timeout_ms(seats: Sequence[Seat]) -> int:
         return max((s.timeout_ms for s in seats if isinstance(s, HttpSnake)), default=500)
-
-
-def new_client(
-    connections: int = 64, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """One client for all games: kept-alive connections, no proxies from the environment
-    (``transport``: another transport, e.g. ``httpx.MockTransport`` in a benchmark)."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(limits=limits, trust_env=False, transport=transport)

@@ -16,7 +16,8 @@ from snaketrain.arena.pairs import MatchSetup, play_pairs
 from snaketrain.arena.runner import run_games
 from snaketrain.external.match import HttpPairs, game_results, pair_specs, play_specs
 from snaketrain.external.process import Instances
-from snaketrain.external.referee import HttpSnake, InProcess, Referee, new_client
+from snaketrain.external.referee import HttpSnake, InProcess, Referee
+from snaketrain.external.transport import new_client
 from snaketrain.snake.configfile import load_config
 from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.registry import batched_policy

@@ -5,12 +5,17 @@ and its game replayed from the seed."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
 from snaketrain.external.process import Instances
-from snaketrain.external.referee import HttpSnake, InProcess, Referee, new_client, parse_move
-from snaketrain.rules.reference import default_move
+from snaketrain.external.referee import HttpSnake, InProcess, Referee, move_bodies, parse_move
+from snaketrain.external.transport import new_client
+from snaketrain.rules.api import game_to_api, move_request
+from snaketrain.rules.reference import default_move, step
+from snaketrain.rules.start import standard_start
+from snaketrain.rules.types import Settings
 from snaketrain.snake.registry import batched_policy
 
 from .externalkit import bad_spec
@@ -80,3 +85,14 @@ def test_a_dead_instance_is_restarted_and_its_game_replayed(tmp_path, monkeypatc
 )
 def test_parse_move(body, move):
     assert parse_move(body) == move
+
+
+def test_move_bodies_are_the_official_move_request_encoded_once_per_turn():
+    board = standard_start(7, ["snake-0", "snake-1", "snake-2"], SEED, ["a", "b", "c"])
+    board = step(board, {"snake-0": "up", "snake-1": None, "snake-2": "left"}, SEED, Settings())
+    game = game_to_api("g-1", Settings(hazard_damage_per_turn=-3), 300)
+    game_json = json.dumps(game, separators=(",", ":"))
+    you = ["snake-2", "snake-0"]
+    assert move_bodies(board, game_json, you) == [
+        json.dumps(move_request(board, i, game), separators=(",", ":")).encode() for i in you
+    ]
