@@ -32,8 +32,8 @@ import torch
 from snaketrain.arena.runner import GameSpec, run_games
 from snaketrain.external.process import Instances
 from snaketrain.external.referee import HttpGame, HttpSnake, Referee
-from snaketrain.external.transport import new_client
 from snaketrain.external.spec import SnakeSpec
+from snaketrain.external.transport import new_client
 from snaketrain.rules import rng
 from snaketrain.snake.heuristic import HeuristicPolicy
 from snaketrain.snake.policy import BatchedPolicy
