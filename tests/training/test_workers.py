@@ -188,9 +188,10 @@ def test_a_worker_and_its_shard_server_stop_at_once_on_sigterm(
         capture_output=True,
         timeout=120,
     )
-    while queue.result(spec) is None:  # the server is up and waits for the next shard
+    runs = results / "benchmark_runs.jsonl"  # written just after the result: wait for both
+    while queue.result(spec) is None or not runs.exists():  # the server waits for the next one
         time.sleep(0.2)
-    [line] = [json.loads(x) for x in (results / "benchmark_runs.jsonl").read_text().splitlines()]
+    [line] = [json.loads(x) for x in runs.read_text().splitlines()]
 
     worker = stack.workers[0]
     os.killpg(worker.pid, signal.SIGTERM)
