@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
 .venv/bin/ruff check .
-# One pytest worker per core (pytest-xdist); SNAKETRAIN_TEST_WORKERS=0 runs them in one process.
-exec .venv/bin/python -m pytest -n "${SNAKETRAIN_TEST_WORKERS:-auto}" "$@"
+# One process by default; SNAKETRAIN_TEST_WORKERS=auto (or N) spreads tests over pytest-xdist workers.
+exec .venv/bin/python -m pytest -n "${SNAKETRAIN_TEST_WORKERS:-0}" "$@"
