@@ -25,14 +25,6 @@ class TransportError(ConnectionError):
 class Transport(Protocol):
     """What the referee needs of a client: a POST with a body, its status and answer."""
 
-    def _url(self, url: str) -> URL:
-        parsed = self._urls.get(url)
-        if parsed is None:
-            if len(self._urls) >= 4096:
-                self._urls.clear()
-            parsed = self._urls[url] = URL(url)
-        return parsed
-
     async def post(self, url: str, body: bytes, timeout_s: float) -> tuple[int, bytes]: ...
 
 
