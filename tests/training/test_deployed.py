@@ -34,6 +34,11 @@ TINY = {
     "max_turns": 120,
     "batch_size": 32,
 }
+#: The run's own ``settings`` parameter over the block: SPRT(0, 5) cannot decide within 64
+#: pairs, so each iteration plays 16 batches and the tests stop the worker long before the
+#: first one ends (with TINY's 2 batches a fast machine, or two xdist workers, finished both
+#: iterations before the test saw the first game).
+LONG = {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 64}
 
 
 def readme_blocks() -> list[list[str]]:
@@ -144,8 +149,8 @@ def start_tiny_run(
     shell: Shell, tmp_path: Path, repo: Path, before_run: Callable[[str], None] | None = None
 ) -> Started:
     """The README's setup lines typed in order, then a deployed 2-iteration run of 7x7 games
-    with a saved settings block, waited for until it is Running (``before_run(api)`` just
-    before it is started)."""
+    with a saved settings block and LONG over it, waited for until it is Running
+    (``before_run(api)`` just before it is started)."""
     setup, run_block, *_ = readme_blocks()
     for line in setup:
         shell.run(line)
@@ -166,6 +171,7 @@ def start_tiny_run(
     results = tmp_path / "results"
     params = {
         "settings_block": "tiny",
+        "settings": json.dumps(LONG),
         "max_iterations": "2",
         "results_dir": str(results),
         "target": json.dumps({"repo_path": str(repo)}),
@@ -181,7 +187,7 @@ def assert_finished_with_its_parameters(results: Path, repo: Path) -> None:
     log = TrainingLog(results / "training_log.jsonl", repair=False)
     assert [e.iteration for e in log.entries()] == [1, 2]
     kept = json.loads((results / "run_parameters.json").read_text())["parameters"]
-    assert {k: kept["settings"][k] for k in TINY} == TINY
+    assert {k: kept["settings"][k] for k in TINY | LONG} == TINY | LONG
     assert kept["target"]["repo_path"] == str(repo)
     played = results / "benchmark_runs.jsonl"
     keys = [json.loads(x)["key"] for x in played.read_text().splitlines()]
