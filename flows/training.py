@@ -23,7 +23,8 @@ from tasks.begin import begin, finish_run, plan_run
 from tasks.benchmark import decide, measure
 from tasks.build import build, built_candidates, with_failed_builds
 from tasks.commit import commit, retry_pending
-from tasks.inputs import run_inputs
+from tasks.guard import check_rerun, holding, holding_repo
+from tasks.inputs import RunInputs, run_inputs
 from tasks.learn import with_nn
 from tasks.llm import llm_slot, with_llm_slot
 from tasks.opponents import opponents
@@ -186,6 +187,7 @@ def continuous_training(
     max_iterations: int | None = None,
     settings_block: str | None = None,
     git_block: str | None = None,
+    rerun_of: str | None = None,
 ) -> int:
     """Iterations back to back, never two at once: forever, or until the run of
     ``max_iterations`` iterations is complete (a stopped run is resumed, not restarted:
@@ -194,9 +196,30 @@ def continuous_training(
     unfinished run of ``results_dir`` goes on with its own (``tasks.inputs``). Results persist
     under ``<results_dir>/prefect-results`` (``tasks.storage``). Retried 3 times a minute
     apart when it fails (a deployment; the ``snaketrain train`` command runs it without).
+    The run holds the results folder and the repository: a second run on either waits for
+    the first to stop (``tasks.guard``). ``rerun_of``: the crashed run this one re-runs (the
+    automation sets it) continues the folder's unfinished run or does nothing; after 3 crashes
+    in a row with no iteration finished, it refuses.
     Returns the number of iterations run by this call."""
+    with holding(results_dir):
+        check_rerun(results_dir, rerun_of)
+        inputs = run_inputs(
+            results_dir, max_iterations, settings, target, settings_block, git_block
+        )
+        if rerun_of is not None and not inputs.continued:  # never a default run by itself
+            get_run_logger().info(
+                "re-run of %s: %s has no unfinished run to continue; nothing to do",
+                rerun_of,
+                results_dir,
+            )
+            return 0
+        with holding_repo(inputs.target.repo_path, results_dir):
+            return _iterations(inputs, results_dir)
+
+
+def _iterations(inputs: RunInputs, results_dir: str) -> int:
+    """The run's iterations, from the next one to its planned last (continuous_training)."""
     logger = get_run_logger()
-    inputs = run_inputs(results_dir, max_iterations, settings, target, settings_block, git_block)
     settings, target = inputs.settings, inputs.target
     plan = plan_run(results_dir, inputs.max_iterations, inputs.parameters)
     iterate = training_iteration.with_options(result_storage=results_storage(results_dir))

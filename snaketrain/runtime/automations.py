@@ -5,9 +5,12 @@ the deployment's runs send a heartbeat event every ``PREFECT_FLOWS_HEARTBEAT_FRE
 seconds (prefect.yaml sets it); when a run of the deployment stops sending them (kill -9,
 power loss, a lost machine) for ``crash_after`` seconds without having finished, the first
 automation marks it Crashed. The second one, on any run of the deployment entering Crashed,
-runs the deployment again with only the crashed run's ``results_dir``: a run without other
-parameters continues the results folder's unfinished run with that run's own stored
-parameters (tasks/inputs.py), never with the deployment's defaults.
+runs the deployment again with only the crashed run's ``results_dir`` (and its id as
+``rerun_of``): a run without other parameters continues the results folder's unfinished run
+with that run's own stored parameters (tasks/inputs.py), never with the deployment's
+defaults. The re-run waits while the crashed run still holds the folder (marked Crashed but
+alive), and counts the crash there: after 3 in a row with no iteration finished it refuses
+(tasks/guard.py), so a run that crashes at once is not re-run forever.
 
 ``python -m snaketrain.runtime.automations [--deployment NAME] [--crash-after SECONDS]``
 creates both, or updates them in place when they exist (by name) and differ, against
@@ -33,8 +36,9 @@ CRASH_AFTER_S = 90  # three heartbeats missed
 # states after which silence is no zombie: the run ended, or went back to the queue (a SIGTERM
 # under `prefect flow-run execute` proposes AwaitingRetry; the next worker runs it again)
 QUIET = ("Completed", "Failed", "Cancelled", "Crashed", "AwaitingRetry", "Scheduled")
-# the crashed run's results folder, rendered by the server from the triggering run
+# the crashed run's results folder and id, rendered by the server from the triggering run
 RESULTS_DIR = {"__prefect_kind": "jinja", "template": "{{ flow_run.parameters.results_dir }}"}
+CRASHED_RUN = {"__prefect_kind": "jinja", "template": "{{ flow_run.id }}"}
 
 
 def _runs_of(deployment_id: UUID) -> dict[str, Any]:
@@ -80,7 +84,8 @@ def crash_silent_runs(
 
 
 def rerun_crashed_runs(name: str, deployment_id: UUID) -> AutomationCore:
-    """Run the deployment again, on its results folder only, when one of its runs crashes."""
+    """Run the deployment again, on its results folder only, when one of its runs crashes
+    (``rerun_of``: the crashed run, for the re-run's crash count)."""
     return AutomationCore(
         name=f"{name}: rerun crashed runs",
         description=(
@@ -98,7 +103,7 @@ def rerun_crashed_runs(name: str, deployment_id: UUID) -> AutomationCore:
             RunDeployment(
                 source="selected",
                 deployment_id=deployment_id,
-                parameters={"results_dir": RESULTS_DIR},
+                parameters={"results_dir": RESULTS_DIR, "rerun_of": CRASHED_RUN},
             )
         ],
     )

@@ -16,6 +16,7 @@ from prefect.types._datetime import now
 
 from snaketrain.runtime.automations import (
     CRASH_AFTER_S,
+    CRASHED_RUN,
     RESULTS_DIR,
     crash_silent_runs,
     main,
@@ -83,8 +84,9 @@ def test_a_crashed_run_of_the_deployment_runs_it_again_on_its_results_folder() -
     assert action.type == "run-deployment"
     assert (action.source, action.deployment_id) == ("selected", ours)
     # only the folder: the new run continues its unfinished run with that run's parameters
-    assert action.parameters == {"results_dir": RESULTS_DIR}
+    assert action.parameters == {"results_dir": RESULTS_DIR, "rerun_of": CRASHED_RUN}
     assert "flow_run.parameters.results_dir" in RESULTS_DIR["template"]
+    assert "flow_run.id" in CRASHED_RUN["template"]  # the re-run counts the crash it follows
 
 
 def test_a_window_not_longer_than_the_heartbeat_is_refused(

@@ -295,6 +295,8 @@ def test_a_run_killed_hard_is_crashed_and_rerun_by_the_automations_with_its_para
     print(f"killed -> Crashed {crashed_s:.0f} s, -> new run started {running_s:.0f} s")
     (new,) = rerun()
     assert new["state_type"] == "COMPLETED"
-    assert new["parameters"] == {"results_dir": str(results)}  # only the folder: its own rest
+    # only the folder (its own rest) and the run it follows (counted in reruns.json)
+    assert new["parameters"] == {"results_dir": str(results), "rerun_of": run_id}
+    assert json.loads((results / "reruns.json").read_text())["runs"] == [run_id]
     assert state(run_id)["state"]["message"].startswith("No heartbeat for 60 s")
     assert_finished_with_its_parameters(results, repo)
