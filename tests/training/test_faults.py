@@ -191,7 +191,8 @@ def test_kill_9_mid_iteration_leaves_runs_the_next_start_marks_crashed(
 def test_a_second_trainer_on_the_repo_exits_1_and_the_first_finishes_cleanly(
     tmp_path: Path, repo: Path, trainers: Callable[..., Trainer]
 ) -> None:
-    first = trainers("--max-iterations", "1")
+    # LONG: the first is still training when the second, starting up, tries the lock
+    first = trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY)
     wait_for(lambda: (tmp_path / "results" / "run.json").exists(), first)  # holds the locks
     second = trainers("--max-iterations", "1", results="other-results")
     second.proc.wait(timeout=300)
