@@ -1,9 +1,10 @@
 """A validated config of the tunable snake, and what derives from one.
 
-``parse_config`` (and ``Config(...)``) check a mapping against the declared ``SPACE`` and name
-every problem; a ``Config`` then travels as an immutable value: hashed (``config_hash``),
-compared (``diff``), turned into the normalised vector optimizers work in and back
-(``to_vector`` / ``from_vector``). ``format_value`` writes one value as ``config.yaml`` does.
+``parse_config`` (and ``Config(...)``) check a mapping against a parameter space (``Space``:
+the built-in ``BUILTIN`` unless one is given) and name every problem; a ``Config`` then travels
+as an immutable value that carries its space: hashed (``config_hash``), compared (``diff``),
+turned into the normalised vector optimizers work in and back (``to_vector`` /
+``from_vector``). ``format_value`` writes one value as ``config.yaml`` does.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import reprlib
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from .params import PARAMS, SECTIONS, SPACE, Value
+from .params import Value
+from .paramspace import BUILTIN, Space
 
 __all__ = [
+    "BUILTIN",
     "Config",
     "ConfigError",
+    "Space",
     "Value",
     "config_hash",
     "default_config",
@@ -117,21 +122,21 @@ def _suggest(name: object, allowed: Sequence[str]) -> str:
 
 
 def _check_flat(
-    flat: Mapping[str, object], skip_sections: frozenset[str] = frozenset()
+    flat: Mapping[str, object], space: Space, skip_sections: frozenset[str] = frozenset()
 ) -> tuple[dict[str, Value], list[tuple[str, str]]]:
-    """Canonical values in SPACE order and every problem; missing keys of ``skip_sections``
-    (already reported as a whole) are not reported again."""
+    """Canonical values in the space's order and every problem; missing keys of
+    ``skip_sections`` (already reported as a whole) are not reported again."""
+    keys = space.keys
     problems: list[tuple[str, str]] = [
         (
             str(key),
-            f"{_name(key)}: unknown key; {_suggest(key, list(PARAMS))}"
-            f"allowed keys: {', '.join(PARAMS)}",
+            f"{_name(key)}: unknown key; {_suggest(key, keys)}allowed keys: {', '.join(keys)}",
         )
         for key in flat
-        if key not in PARAMS
+        if key not in space
     ]
     out: dict[str, Value] = {}
-    for p in SPACE:
+    for p in space:
         if p.key not in flat:
             if p.section not in skip_sections:
                 problems.append(
@@ -155,18 +160,29 @@ def _check_flat(
 
 
 class Config(Mapping[str, Value]):
-    """An immutable, validated config: a mapping ``"section.name" -> value`` in SPACE order.
+    """An immutable, validated config: a mapping ``"section.name" -> value`` in the order of
+    its ``space`` (default the built-in one).
 
-    ``Config(flat_mapping)`` validates (ConfigError on any problem); so does ``replace``."""
+    ``Config(flat_mapping, space=...)`` validates (ConfigError on any problem); so does
+    ``replace``, which keeps the space. Equal configs have equal values and equal spaces."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_space", "_values")
     _values: Mapping[str, Value]
+    _space: Space
 
-    def __init__(self, values: Mapping[str, object], *, source: str = "<config>") -> None:
-        checked, problems = _check_flat(values)
+    def __init__(
+        self, values: Mapping[str, object], *, source: str = "<config>", space: Space = BUILTIN
+    ) -> None:
+        checked, problems = _check_flat(values, space)
         if problems:
             raise ConfigError(source, problems)
         object.__setattr__(self, "_values", MappingProxyType(checked))
+        object.__setattr__(self, "_space", space)
+
+    @property
+    def space(self) -> Space:
+        """The parameter space this config was checked against."""
+        return self._space
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Config is immutable; use replace()")
@@ -175,7 +191,8 @@ class Config(Mapping[str, Value]):
         try:
             return self._values[key]
         except KeyError:
-            raise KeyError(f"{_name(key)!r} is not a key; {_suggest(key, list(PARAMS))}") from None
+            hint = _suggest(key, self._space.keys)
+            raise KeyError(f"{_name(key)!r} is not a key; {hint}") from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -184,38 +201,55 @@ class Config(Mapping[str, Value]):
         return len(self._values)
 
     def __hash__(self) -> int:
-        return hash(tuple(self._values.items()))
+        items = tuple(self._values.items())
+        return hash(items) if self._space.builtin else hash((items, self._space))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Config):
+            return self._values == other._values and self._space == other._space
+        return super().__eq__(other)  # a plain mapping: by its items
 
     def __repr__(self) -> str:
-        return f"Config({dict(self._values)!r})"
+        if self._space.builtin:
+            return f"Config({dict(self._values)!r})"
+        return f"Config({dict(self._values)!r}, space={self._space!r})"
 
-    def __reduce__(self) -> tuple[type[Config], tuple[dict[str, Value]]]:
-        return (Config, (dict(self._values),))
+    def __reduce__(self) -> tuple[Any, ...]:
+        """The built-in space's configs pickle as they always have (stable cache keys)."""
+        if self._space.builtin:
+            return (Config, (dict(self._values),))
+        return (_in_space, (dict(self._values), self._space))
 
     def to_dict(self) -> dict[str, Value]:
         return dict(self._values)
 
     def as_nested(self) -> dict[str, dict[str, Value]]:
         """``{section: {name: value}}``, the layout of ``config.yaml``."""
-        nested: dict[str, dict[str, Value]] = {s: {} for s in SECTIONS}
-        for p in SPACE:
+        nested: dict[str, dict[str, Value]] = {s: {} for s in self._space.sections}
+        for p in self._space:
             nested[p.section][p.name] = self._values[p.key]
         return nested
 
     def replace(self, changes: Mapping[str, object] | None = None, /, **kw: object) -> Config:
         """A new config with some keys changed, e.g. ``replace(**{"weights.space": 1.0})``."""
-        return Config({**self._values, **(changes or {}), **kw})
+        return Config({**self._values, **(changes or {}), **kw}, space=self._space)
+
+
+def _in_space(values: dict[str, Value], space: Space) -> Config:
+    """Unpickling a config of a space other than the built-in one."""
+    return Config(values, space=space)
 
 
 def _section_problems(
-    section: object, body: object
+    section: object, body: object, space: Space
 ) -> tuple[dict[str, object], list[tuple[str, str]]]:
     """The ``section.name -> value`` pairs of one section and the problems found in it."""
-    names = [p.name for p in SPACE if p.section == section]
+    names = list(space.names(section))
     if not names:
+        sections = space.sections
         text = (
             f"{_name(section)}: unknown section; "
-            f"{_suggest(section, SECTIONS)}allowed sections: {', '.join(SECTIONS)}"
+            f"{_suggest(section, sections)}allowed sections: {', '.join(sections)}"
         )
         return {}, [(str(section), text)]
     if not isinstance(body, Mapping):
@@ -237,9 +271,10 @@ def _section_problems(
     return flat, problems
 
 
-def parse_config(mapping: object, source: str = "<config>") -> Config:
-    """A Config from ``{section: {name: value}}``; ConfigError listing every problem."""
-    sections = ", ".join(SECTIONS)
+def parse_config(mapping: object, source: str = "<config>", space: Space = BUILTIN) -> Config:
+    """A Config of ``space`` from ``{section: {name: value}}``; ConfigError listing every
+    problem."""
+    sections = ", ".join(space.sections)
     if mapping is None:
         raise ConfigError(source, [("", f"empty config; expected the sections {sections}")])
     if not isinstance(mapping, Mapping):
@@ -249,54 +284,57 @@ def parse_config(mapping: object, source: str = "<config>") -> Config:
     problems: list[tuple[str, str]] = []
     flat: dict[str, object] = {}
     for section, body in mapping.items():
-        found, wrong = _section_problems(section, body)
+        found, wrong = _section_problems(section, body, space)
         flat |= found
         problems += wrong
-    missing = [s for s in SECTIONS if s not in mapping]
+    missing = [s for s in space.sections if s not in mapping]
     problems += [
-        (
-            s,
-            f"{s}: missing section; expected the keys "
-            f"{', '.join(p.name for p in SPACE if p.section == s)}",
-        )
-        for s in missing
+        (s, f"{s}: missing section; expected the keys {', '.join(space.names(s))}") for s in missing
     ]
     broken = {s for s, body in mapping.items() if not isinstance(body, Mapping)}
-    values, more = _check_flat(flat, skip_sections=frozenset(missing) | broken)
+    values, more = _check_flat(flat, space, skip_sections=frozenset(missing) | broken)
     problems += more
     if problems:
         raise ConfigError(source, problems)
-    return Config(values, source=source)
+    return Config(values, source=source, space=space)
 
 
 @cache
-def default_config() -> Config:
-    """Every key at its declared default."""
-    return Config({p.key: p.default for p in SPACE})
+def default_config(space: Space = BUILTIN) -> Config:
+    """Every key of ``space`` at its declared default."""
+    return Config({p.key: p.default for p in space}, space=space)
 
 
 def to_vector(config: Config) -> np.ndarray:
-    """``[n]`` float64 in [0, 1], one entry per SPACE param, in SPACE order."""
-    return np.array([p.to_unit(config[p.key]) for p in SPACE], dtype=np.float64)
+    """``[n]`` float64 in [0, 1], one entry per param of ``config.space``, in its order."""
+    return np.array([p.to_unit(config[p.key]) for p in config.space], dtype=np.float64)
 
 
-def from_vector(vec: Sequence[float] | np.ndarray) -> Config:
-    """The valid config nearest to ``vec: [n]`` (clipped to [0, 1]); floats keep
+def from_vector(vec: Sequence[float] | np.ndarray, space: Space = BUILTIN) -> Config:
+    """The valid config of ``space`` nearest to ``vec: [n]`` (clipped to [0, 1]); floats keep
     FLOAT_DECIMALS decimals, ints round, bools and choices snap. Only NaN/shape are errors."""
     x = np.asarray(vec, dtype=np.float64)
-    if x.shape != (len(SPACE),):
-        raise ValueError(f"expected a vector of shape ({len(SPACE)},), got {x.shape}")
+    if x.shape != (len(space),):
+        raise ValueError(f"expected a vector of shape ({len(space)},), got {x.shape}")
     if not np.isfinite(x).all():
         raise ValueError(f"vector has non-finite entries at {np.flatnonzero(~np.isfinite(x))}")
-    return Config({p.key: p.from_unit(float(v)) for p, v in zip(SPACE, x, strict=True)})
+    values = {p.key: p.from_unit(float(v)) for p, v in zip(space, x, strict=True)}
+    return Config(values, space=space)
 
 
 def config_hash(config: Config) -> str:
-    """sha256 hex of the canonical JSON (sorted keys): equal configs, equal hashes."""
-    text = json.dumps(config.to_dict(), sort_keys=True, separators=(",", ":"))
+    """sha256 hex of the canonical JSON (sorted keys): equal configs, equal hashes. A config
+    of a space other than the built-in one hashes its space's declarations with its values."""
+    data: Any = config.to_dict()
+    if not config.space.builtin:
+        data = {"space": config.space.fingerprint(), "values": data}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def diff(a: Config, b: Config) -> list[tuple[str, Value, Value]]:
-    """``(key, old, new)`` for every key whose value differs, in SPACE order."""
-    return [(p.key, a[p.key], b[p.key]) for p in SPACE if a[p.key] != b[p.key]]
+    """``(key, old, new)`` for every key whose value differs, in the space's order;
+    ValueError for configs of two different spaces."""
+    if a.space != b.space:
+        raise ValueError(f"cannot compare configs of {a.space.describe()} and {b.space.describe()}")
+    return [(p.key, a[p.key], b[p.key]) for p in a.space if a[p.key] != b[p.key]]

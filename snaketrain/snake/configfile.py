@@ -19,11 +19,12 @@ import yaml
 from yaml.events import AliasEvent, CollectionStartEvent
 
 from .config import Config, ConfigError, _clip, _show, format_value, parse_config
-from .params import PARAMS
+from .paramspace import BUILTIN, Space
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
     "HEADER",
+    "OWN_HEADER",
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
@@ -49,6 +50,12 @@ HEADER = """\
 # Weights of the tunable snake: the values snaketrain tunes.
 # Every key is required. Kinds, bounds and meanings: docs/parameters.md,
 # or `python scripts/param_table.py`.
+"""
+
+
+OWN_HEADER = """\
+# The values snaketrain tunes, in the space declared by {source}.
+# Every key is required.
 """
 
 
@@ -164,9 +171,9 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
-def parse_yaml(text: str, source: str = "<yaml>") -> Config:
-    """A Config from YAML text in the section layout; ConfigError naming the line if malformed
-    or beyond the limits of this module."""
+def parse_yaml(text: str, source: str = "<yaml>", space: Space = BUILTIN) -> Config:
+    """A Config of ``space`` from YAML text (or JSON) in the section layout; ConfigError
+    naming the line if malformed or beyond the limits of this module."""
     if len(text) > MAX_BYTES:
         size = f"text is {len(text):,} characters"
         raise ConfigError(source, [("", f"{size}; a config may be at most {MAX_BYTES:,} (1 MiB)")])
@@ -186,11 +193,12 @@ def parse_yaml(text: str, source: str = "<yaml>") -> Config:
     finally:
         if loader is not None:
             loader.dispose()
-    return parse_config(data, source=source)
+    return parse_config(data, source=source, space=space)
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a config file; ConfigError (naming the file) on any problem."""
+def load_config(path: str | Path, space: Space = BUILTIN) -> Config:
+    """Read and validate a config file of ``space`` (YAML, or JSON: YAML reads it);
+    ConfigError (naming the file) on any problem."""
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_BYTES + 1)
@@ -201,15 +209,18 @@ def load_config(path: str | Path) -> Config:
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(str(path), [("", f"cannot read: {_clip(str(e), 200)}")]) from e
-    return parse_yaml(text, source=str(path))
+    return parse_yaml(text, source=str(path), space=space)
 
 
 def dump_config(config: Config) -> str:
-    """YAML in the section layout, keys in SPACE order, each with its allowed range."""
-    lines = [HEADER.rstrip("\n")]
+    """YAML in the section layout, keys in the order of the config's space, each with its
+    allowed range (the header names the space file of a space other than the built-in one)."""
+    space = config.space
+    header = HEADER if space.builtin else OWN_HEADER.format(source=space.source)
+    lines = [header.rstrip("\n")]
     for section, body in config.as_nested().items():
         lines += ["", f"{section}:"]
         for name, value in body.items():
-            p = PARAMS[f"{section}.{name}"]
+            p = space[f"{section}.{name}"]
             lines.append(f"  {name}: {format_value(value)}".ljust(38) + f"  # {p.spec()}")
     return "\n".join(lines) + "\n"

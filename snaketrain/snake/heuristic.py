@@ -146,6 +146,14 @@ def plan_depth(
     return torch.minimum(depth, bits // (2 * (1 + enemies)))
 
 
+def _builtin_only(config: Config, name: str) -> None:
+    if not config.space.builtin:
+        raise ValueError(
+            f"snake {name}: the built-in snake plays configs of the built-in space only, "
+            f"not one of {config.space.describe()}"
+        )
+
+
 class HeuristicPolicy:
     """The batched snake of one config, or of several at once (``from_configs``): each seat
     then plays the config that ``variant: [B, S]`` names, and ``member(k)`` is config k as a
@@ -157,6 +165,7 @@ class HeuristicPolicy:
     SPSA's θ+cΔ / θ−cΔ pairs do while those stay fixed) play at the speed of one config."""
 
     def __init__(self, config: Config, name: str = "heuristic") -> None:
+        _builtin_only(config, name)
         self.configs: tuple[Config, ...] = (config,)
         self.config = config
         self.name = name
@@ -169,6 +178,8 @@ class HeuristicPolicy:
         if not configs:
             raise ValueError("HeuristicPolicy.from_configs needs at least one config")
         policy = cls(configs[0], name)
+        for config in configs[1:]:
+            _builtin_only(config, name)
         policy.configs = tuple(configs)
         policy.table = WeightTable.of(policy.configs)
         return policy

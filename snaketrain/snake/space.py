@@ -1,6 +1,7 @@
 """The parameter space of the tunable snake, in one import: every public name of
 
 - ``params``: the declarations (``Param``, ``SPACE``, ``PARAMS``, ``SECTIONS``, ``CONVENTIONS``),
+- ``paramspace``: a space as one value (``Space``; ``BUILTIN``, the built-in snake's),
 - ``config``: a validated ``Config`` and what derives from one (``parse_config``,
   ``config_hash``, ``to_vector`` / ``from_vector``, ``diff``, ``format_value``),
 - ``configfile``: ``config.yaml`` on disk (``parse_yaml``, ``load_config``, ``dump_config``),
@@ -28,6 +29,7 @@ from .configfile import (
     MAX_BYTES,
     MAX_DEPTH,
     MAX_NODES,
+    OWN_HEADER,
     dump_config,
     load_config,
     parse_yaml,
@@ -43,8 +45,10 @@ from .params import (
     Param,
     Value,
 )
+from .paramspace import BUILTIN, Space
 
 __all__ = [
+    "BUILTIN",
     "CONVENTIONS",
     "DEFAULT_CONFIG_FILE",
     "FLOAT_DECIMALS",
@@ -52,6 +56,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
+    "OWN_HEADER",
     "PARAMS",
     "SECTIONS",
     "SPACE",
@@ -59,6 +64,7 @@ __all__ = [
     "ConfigError",
     "Kind",
     "Param",
+    "Space",
     "Value",
     "config_hash",
     "default_config",
