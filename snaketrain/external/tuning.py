@@ -33,7 +33,7 @@ import numpy as np
 
 from snaketrain.arena.pairs import MatchSetup, candidate_scores
 from snaketrain.configio import write_text_atomic
-from snaketrain.snake.space import Config, config_hash
+from snaketrain.snake.space import BUILTIN, Config, Space, config_hash
 from snaketrain.tuning.cma import CmaState, plan_generation, tell_generation
 from snaketrain.tuning.spsa import SpsaState, apply_batch, plan_batch
 from snaketrain.tuning.spsa_settings import SpsaSettings, load_settings
@@ -49,11 +49,12 @@ HTTP_DEFAULTS: dict[str, Any] = {"pairs_per_batch": 32, "pairs_per_delta": 8}
 snake starts buy 32 pairs (64 games)."""
 
 
-def http_settings(tune_file: str | None) -> SpsaSettings:
-    """The tune file's SPSA settings with ``HTTP_DEFAULTS`` for what it does not set."""
+def http_settings(tune_file: str | None, space: Space = BUILTIN) -> SpsaSettings:
+    """The tune file's SPSA settings (keys of ``space``) with ``HTTP_DEFAULTS`` for what it
+    does not set."""
     if tune_file:
-        return load_settings(tune_file, HTTP_DEFAULTS)
-    return SpsaSettings.default(**HTTP_DEFAULTS)
+        return load_settings(tune_file, HTTP_DEFAULTS, space)
+    return SpsaSettings.default(space=space, **HTTP_DEFAULTS)
 
 
 @contextlib.contextmanager

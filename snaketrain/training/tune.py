@@ -30,7 +30,7 @@ from snaketrain.arena.pairs import MatchSetup, play_duels, play_lanes
 from snaketrain.configio import write_text_atomic
 from snaketrain.rules import rng
 from snaketrain.snake.heuristic import HeuristicPolicy
-from snaketrain.snake.space import Config
+from snaketrain.snake.space import BUILTIN, Config, Space
 from snaketrain.tuning.advisor import Proposal
 from snaketrain.tuning.cma import CmaAdvisor, CmaState, plan_generation, tell_generation
 from snaketrain.tuning.spsa import SpsaAdvisor, SpsaState, apply_batch, plan_batch
@@ -49,24 +49,27 @@ def tune_seed(run_seed: int) -> int:
     return rng.game_seed(run_seed ^ 0x7E4E, 0)
 
 
-def spsa_settings(tune_file: str | None) -> SpsaSettings:
-    """The tune file's settings, or the defaults (TuneSettingsError names a bad setting)."""
-    return load_settings(tune_file) if tune_file else SpsaSettings.default()
+def spsa_settings(tune_file: str | None, space: Space = BUILTIN) -> SpsaSettings:
+    """The tune file's settings for keys of ``space``, or the defaults (TuneSettingsError
+    names a bad setting)."""
+    if tune_file:
+        return load_settings(tune_file, space=space)
+    return SpsaSettings.default(space=space)
 
 
 def start_tuner(
     advisor: str, best: Config, tune_file: str | None, seed: int, snake: str | None = None
 ) -> Tuner:
-    """A new run; ``snake`` (an external snake's snake.yaml): SPSA batched for HTTP
-    (``external.tuning.http_settings``)."""
+    """A new run in ``best``'s space; ``snake`` (an external snake's snake.yaml): SPSA
+    batched for HTTP (``external.tuning.http_settings``)."""
     if advisor == "spsa" and snake is not None:
         from snaketrain.external.tuning import http_settings
 
-        return SpsaState.start(best, http_settings(tune_file), seed)
+        return SpsaState.start(best, http_settings(tune_file, best.space), seed)
     if advisor == "spsa":
-        return SpsaState.start(best, spsa_settings(tune_file), seed)
+        return SpsaState.start(best, spsa_settings(tune_file, best.space), seed)
     if advisor == "cmaes":
-        keys = spsa_settings(tune_file).keys if tune_file else None
+        keys = spsa_settings(tune_file, best.space).keys if tune_file else None
         return CmaState.start(best, keys=keys, seed=seed)
     raise ValueError(f"advisor must be one of {', '.join(ADVISORS)}, got {advisor!r}")
 
@@ -101,9 +104,10 @@ def load_tuner(
     snake: str | None = None,
 ) -> Tuner:
     """The tuner an iteration goes on from: the saved one, or a new run centred on ``best``
-    (also when the saved SPSA run has spent its planned steps: its gains have run down)."""
+    (also when the saved SPSA run has spent its planned steps: its gains have run down, and
+    when it tunes another space than ``best``'s)."""
     saved = read_tuner(Path(results_dir) / TUNER_FILE, advisor)
-    if saved is None:
+    if saved is None or saved.base.space != best.space:
         return start_tuner(advisor, best, tune_file, rng.game_seed(run_seed, 1), snake)
     if isinstance(saved, SpsaState) and saved.done:
         return SpsaState.start(best, saved.settings, rng.game_seed(saved.seed, saved.k))

@@ -30,7 +30,14 @@ import numpy as np
 from snaketrain.snake.space import Config
 from snaketrain.trainlog import LogEntry
 from snaketrain.tuning.advisor import Advisor, Proposal
-from snaketrain.tuning.tunables import TuneSettingsError, select_keys, to_config, unit_vector
+from snaketrain.tuning.tunables import (
+    TuneSettingsError,
+    select_keys,
+    space_json,
+    space_of,
+    to_config,
+    unit_vector,
+)
 
 STATE_VERSION = 1
 CMA_STREAM = 2
@@ -45,7 +52,7 @@ class CmaState:
     """Where a run stands. ``optimizer``: the pickled ``cmaes.CMA`` before generation
     ``generation`` (0-based, = generations told) is asked; ``evaluations``: candidates scored;
     ``history: [generation][n]`` the mean after each generation. Untuned keys keep ``base``'s
-    values; ``keys`` are the tuned ones, in SPACE order."""
+    values; ``keys`` are the tuned ones, in the order of ``base``'s space."""
 
     keys: tuple[str, ...]
     base: Config
@@ -56,8 +63,8 @@ class CmaState:
     history: tuple[tuple[float, ...], ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if select_keys(self.keys) != self.keys:
-            raise ValueError(f"keys must be in SPACE order: {self.keys}")
+        if select_keys(self.keys, space=self.base.space) != self.keys:
+            raise ValueError(f"keys must be in the order of the space: {self.keys}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
         if self.generation < 0 or len(self.history) != self.generation:
@@ -71,9 +78,9 @@ class CmaState:
         population_size: int | None = None,
         seed: int = 0,
     ) -> CmaState:
-        """A new run centred on ``base``; ``keys`` as ``tunables.select_keys`` (default:
-        float/int, not structural); ``population_size`` default ``4 + floor(3 ln n)``."""
-        chosen = select_keys(keys)
+        """A new run centred on ``base``; ``keys`` of its space as ``tunables.select_keys``
+        (default: float/int, not structural); ``population_size`` default ``4 + floor(3 ln n)``."""
+        chosen = select_keys(keys, space=base.space)
         if not 0.0 < sigma <= 0.5:
             raise TuneSettingsError(f"sigma = {sigma!r}: expected a number in (0, 0.5]")
         if population_size is not None and population_size < 2:
@@ -110,19 +117,18 @@ class CmaState:
 
     def to_json(self) -> str:
         """The state as JSON (the optimizer as base64 pickle); :meth:`from_json` inverts it."""
-        return json.dumps(
-            {
-                "version": STATE_VERSION,
-                "cmaes": cmaes.__version__,
-                "seed": self.seed,
-                "generation": self.generation,
-                "evaluations": self.evaluations,
-                "keys": list(self.keys),
-                "base": self.base.to_dict(),
-                "optimizer": base64.b64encode(self.optimizer).decode("ascii"),
-                "history": [list(row) for row in self.history],
-            }
-        )
+        d = {
+            "version": STATE_VERSION,
+            "cmaes": cmaes.__version__,
+            "seed": self.seed,
+            "generation": self.generation,
+            "evaluations": self.evaluations,
+            "keys": list(self.keys),
+            "base": self.base.to_dict(),
+            "optimizer": base64.b64encode(self.optimizer).decode("ascii"),
+            "history": [list(row) for row in self.history],
+        }
+        return json.dumps(d | space_json(self.base.space))
 
     @staticmethod
     def from_json(text: str) -> CmaState:
@@ -136,7 +142,7 @@ class CmaState:
                 raise ValueError("optimizer is not a cmaes.CMA")
             return CmaState(
                 keys=tuple(d["keys"]),
-                base=Config(d["base"], source="base"),
+                base=Config(d["base"], source="base", space=space_of(d)),
                 optimizer=blob,
                 seed=d["seed"],
                 generation=d["generation"],

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from snaketrain.snake.space import SPACE, Config, Param, Value
+from snaketrain.snake.space import BUILTIN, Config, Param, Space, Value
 from snaketrain.trainlog import LogEntry
 from snaketrain.tuning.advisor import Advisor, Proposal
 
@@ -81,7 +81,9 @@ def _move(p: Param, value: Value, fraction: float, rng: np.random.Generator) -> 
 class RandomPerturbation(Advisor):
     """Moves ``min_params``..``max_params`` random parameters by ``fraction`` of their range.
 
-    ``keys`` restricts the parameters that may move (default: every parameter of SPACE).
+    ``keys`` restricts the parameters that may move (default: every parameter of the best
+    config's space). The counts are checked against ``space``; a best config of a space with
+    fewer movable parameters than ``max_params`` moves at most all of them.
     """
 
     fraction: float = 0.15
@@ -89,25 +91,25 @@ class RandomPerturbation(Advisor):
     max_params: int = 5
     keys: tuple[str, ...] | None = None
     name: str = "random"
+    space: Space = BUILTIN
 
     def __post_init__(self) -> None:
         if not 0.0 < self.fraction <= MAX_FRACTION:
             raise ValueError(f"fraction must be in (0, {MAX_FRACTION}], got {self.fraction}")
-        pool = self._pool()
+        pool = self._pool(self.space)
         if not 1 <= self.min_params <= self.max_params <= len(pool):
             raise ValueError(
                 f"need 1 <= min_params <= max_params <= {len(pool)} (movable parameters), "
                 f"got {self.min_params}, {self.max_params}"
             )
 
-    def _pool(self) -> tuple[Param, ...]:
+    def _pool(self, space: Space) -> tuple[Param, ...]:
         if self.keys is None:
-            return SPACE
-        known = {p.key: p for p in SPACE}
-        unknown = [k for k in self.keys if k not in known]
+            return space.params
+        unknown = [k for k in self.keys if k not in space]
         if unknown or not self.keys:
             raise ValueError(f"keys must be parameters of the space, got unknown {unknown}")
-        return tuple(p for p in SPACE if p.key in set(self.keys))
+        return tuple(p for p in space if p.key in set(self.keys))
 
     def scaled(self, factor: float) -> RandomPerturbation:
         """The same advisor with its step ×``factor`` (capped at ``MAX_FRACTION`` of a range)."""
@@ -116,9 +118,11 @@ class RandomPerturbation(Advisor):
         return replace(self, fraction=min(self.fraction * factor, MAX_FRACTION))
 
     def perturb(self, best: Config, rng: np.random.Generator) -> Proposal:
-        """One proposal: a random subset of parameters, each moved one step."""
-        pool = self._pool()
-        n = int(rng.integers(self.min_params, self.max_params + 1))
+        """One proposal: a random subset of parameters (of ``best``'s space), each moved one
+        step."""
+        pool = self._pool(best.space)
+        most = min(self.max_params, len(pool))
+        n = int(rng.integers(min(self.min_params, most), most + 1))
         chosen = sorted(rng.choice(len(pool), size=n, replace=False))
         changes = {
             pool[i].key: _move(pool[i], best[pool[i].key], self.fraction, rng) for i in chosen

@@ -33,11 +33,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from snaketrain.snake.space import PARAMS, Config, Value
+from snaketrain.snake.space import Config, Value
 from snaketrain.trainlog import LogEntry
 from snaketrain.tuning.advisor import Advisor, Proposal
 from snaketrain.tuning.spsa_settings import SpsaSettings, parse_settings
-from snaketrain.tuning.tunables import to_config, unit_value, unit_vector
+from snaketrain.tuning.tunables import space_json, space_of, to_config, unit_value, unit_vector
 
 STATE_VERSION = 1
 DELTA_STREAM = 0
@@ -103,7 +103,13 @@ class SpsaState:
 
     @staticmethod
     def start(base: Config, settings: SpsaSettings, seed: int) -> SpsaState:
-        """A new run from ``base``: θ is its tuned keys' coordinates."""
+        """A new run from ``base``: θ is its tuned keys' coordinates (``settings`` are for
+        keys of ``base``'s space)."""
+        if settings.space != base.space:
+            raise ValueError(
+                f"tune settings are for {settings.space.describe()}, "
+                f"the config is of {base.space.describe()}"
+            )
         return SpsaState(settings, base, tuple(unit_vector(base, settings.keys).tolist()), seed)
 
     @property
@@ -117,22 +123,23 @@ class SpsaState:
 
     def values(self) -> dict[str, float]:
         """θ in parameter units, unrounded (for logs and plots)."""
-        return {k: unit_value(k, x) for k, x in zip(self.settings.keys, self.theta, strict=True)}
+        keys, space = self.settings.keys, self.base.space
+        return {k: unit_value(k, x, space) for k, x in zip(keys, self.theta, strict=True)}
 
     def to_json(self) -> str:
-        """The state as JSON; :meth:`from_json` gives an equal state."""
-        return json.dumps(
-            {
-                "version": STATE_VERSION,
-                "seed": self.seed,
-                "k": self.k,
-                "pairs": self.pairs,
-                "settings": self.settings.to_dict(),
-                "base": self.base.to_dict(),
-                "theta": list(self.theta),
-                "history": [list(row) for row in self.history],
-            }
-        )
+        """The state as JSON (with the space's declarations unless it is the built-in one);
+        :meth:`from_json` gives an equal state."""
+        d = {
+            "version": STATE_VERSION,
+            "seed": self.seed,
+            "k": self.k,
+            "pairs": self.pairs,
+            "settings": self.settings.to_dict(),
+            "base": self.base.to_dict(),
+            "theta": list(self.theta),
+            "history": [list(row) for row in self.history],
+        }
+        return json.dumps(d | space_json(self.base.space))
 
     @staticmethod
     def from_json(text: str) -> SpsaState:
@@ -141,9 +148,10 @@ class SpsaState:
             d: dict[str, Any] = json.loads(text)
             if d.get("version") != STATE_VERSION:
                 raise ValueError(f"version {d.get('version')!r}, expected {STATE_VERSION}")
+            space = space_of(d)
             return SpsaState(
-                settings=parse_settings(d["settings"], "settings"),
-                base=Config(d["base"], source="base"),
+                settings=parse_settings(d["settings"], "settings", space=space),
+                base=Config(d["base"], source="base", space=space),
                 theta=tuple(float(t) for t in d["theta"]),
                 seed=d["seed"],
                 k=d["k"],
@@ -231,11 +239,13 @@ class SpsaAdvisor(Advisor):
 def _moved(best: Config, candidate: Config, most: int = 5) -> str:
     """``weights.space 20 -> 23.4, ...`` for the largest few moves (share of the range)."""
 
+    space = best.space
+
     def share(key: str) -> float:
-        p = PARAMS[key]
+        p = space[key]
         return abs(p.to_unit(candidate[key]) - p.to_unit(best[key]))
 
-    moved = sorted((k for k in PARAMS if best[k] != candidate[k]), key=share, reverse=True)
+    moved = sorted((k for k in space.keys if best[k] != candidate[k]), key=share, reverse=True)
     text = ", ".join(f"{k} {_show(best[k])} -> {_show(candidate[k])}" for k in moved[:most])
     return text + (f" and {len(moved) - most} more" if len(moved) > most else "")
 

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from snaketrain.snake.space import PARAMS, Config
+from snaketrain.snake.space import BUILTIN, Config, Space
 from snaketrain.tuning.tunables import (
     STRUCTURAL_KEYS,
     TuneSettingsError,
@@ -91,7 +91,8 @@ def c_schedule(c: float | np.ndarray, k: int, gamma: float = GAMMA) -> Any:
 
 @dataclass(frozen=True)
 class SpsaSettings:
-    """Effective SPSA settings; ``c_end``/``r_end`` are ``[n]``, one per key of ``keys``."""
+    """Effective SPSA settings; ``c_end``/``r_end`` are ``[n]``, one per key of ``keys`` (keys
+    of ``space``: the built-in one unless the snake tuned has its own)."""
 
     keys: tuple[str, ...]
     c_end: tuple[float, ...]
@@ -102,10 +103,11 @@ class SpsaSettings:
     gamma: float = GAMMA
     a_ratio: float = A_RATIO
     pairs_per_delta: int = 1  # consecutive pairs of a batch sharing one perturbation
+    space: Space = BUILTIN
 
     def __post_init__(self) -> None:
-        if select_keys(self.keys) != self.keys:
-            raise ValueError(f"keys must be in SPACE order: {self.keys}")
+        if select_keys(self.keys, space=self.space) != self.keys:
+            raise ValueError(f"keys must be in the order of the space: {self.keys}")
         if not len(self.c_end) == len(self.r_end) == len(self.keys):
             raise ValueError("need one c_end and one r_end per key")
         for key, c_end, r_end in zip(self.keys, self.c_end, self.r_end, strict=True):
@@ -119,11 +121,13 @@ class SpsaSettings:
         _number(self.a_ratio, "a_ratio", 0.0, 10.0, closed=True)
 
     @staticmethod
-    def default(keys: tuple[str, ...] | None = None, **kw: Any) -> SpsaSettings:
-        """Default gains for ``keys`` (default: :func:`default_keys`)."""
-        chosen = select_keys(keys)
+    def default(
+        keys: tuple[str, ...] | None = None, space: Space = BUILTIN, **kw: Any
+    ) -> SpsaSettings:
+        """Default gains for ``keys`` of ``space`` (default: :func:`default_keys`)."""
+        chosen = select_keys(keys, space=space)
         n = len(chosen)
-        return SpsaSettings(chosen, (DEFAULT_C_END,) * n, (DEFAULT_R_END,) * n, **kw)
+        return SpsaSettings(chosen, (DEFAULT_C_END,) * n, (DEFAULT_R_END,) * n, **kw, space=space)
 
     @property
     def big_a(self) -> float:
@@ -141,8 +145,8 @@ class SpsaSettings:
         if k < 1:
             raise ValueError(f"steps count from 1, got {k}")
         a, c = self.coefficients()
-        floor = np.array([0.5 * int_step(key) if PARAMS[key].kind == "int" else 0.0
-                          for key in self.keys])  # fmt: skip
+        floor = np.array([0.5 * int_step(key, self.space) if self.space[key].kind == "int"
+                          else 0.0 for key in self.keys])  # fmt: skip
         return a_schedule(a, self.big_a, k, self.alpha), np.maximum(
             c_schedule(c, k, self.gamma), floor
         )
@@ -190,11 +194,14 @@ def _mapping(value: object, where: str, expected: str) -> Mapping[Any, Any]:
 
 
 def parse_settings(
-    data: object, source: str = "<tune>", defaults: Mapping[str, Any] | None = None
+    data: object,
+    source: str = "<tune>",
+    defaults: Mapping[str, Any] | None = None,
+    space: Space = BUILTIN,
 ) -> SpsaSettings:
     """SpsaSettings from a tune file's mapping (None: all defaults; ``defaults``: settings the
-    file may set, in place of the built-in defaults); TuneSettingsError naming the first
-    problem in one line."""
+    file may set, in place of the built-in defaults) for keys of ``space``; TuneSettingsError
+    naming the first problem in one line."""
     data = {**(defaults or {}), **_mapping({} if data is None else data, source, "settings")}
     for name in data:
         if name not in _FIELDS:
@@ -211,13 +218,13 @@ def parse_settings(
     alpha = _number(data.get("alpha", ALPHA), f"{source}: alpha", 0.0, 1.0)
     gamma = _number(data.get("gamma", GAMMA), f"{source}: gamma", 0.0, 1.0)
     a_ratio = _number(data.get("a_ratio", A_RATIO), f"{source}: a_ratio", 0.0, 10.0, True)
-    keys = select_keys(data.get("keys"), f"{source}: keys")
+    keys = select_keys(data.get("keys"), f"{source}: keys", space)
     per_key = {k: {"c_end": c_end, "r_end": r_end} for k in keys}
     overrides = _mapping(data.get("overrides", {}), f"{source}: overrides", "key: {c_end, r_end}")
     for key, body in overrides.items():
         where = f"{source}: overrides.{key}"
         if key not in per_key:
-            tuned = "it is not a parameter" if key not in PARAMS else "it is not a tuned key"
+            tuned = "it is not a parameter" if key not in space else "it is not a tuned key"
             raise TuneSettingsError(f"{where}: {tuned}; overrides name keys listed in keys")
         for name, value in _mapping(body, where, "c_end, r_end").items():
             if name not in ("c_end", "r_end"):
@@ -234,6 +241,7 @@ def parse_settings(
         gamma,
         a_ratio,
         per_delta,
+        space,
     )
 
 
@@ -249,7 +257,10 @@ _Loader.add_implicit_resolver(
 
 
 def parse_tune_yaml(
-    text: str, source: str = "<tune>", defaults: Mapping[str, Any] | None = None
+    text: str,
+    source: str = "<tune>",
+    defaults: Mapping[str, Any] | None = None,
+    space: Space = BUILTIN,
 ) -> SpsaSettings:
     """SpsaSettings from tune-file YAML; TuneSettingsError (with the line) if malformed."""
     try:
@@ -259,22 +270,24 @@ def parse_tune_yaml(
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(e, "problem", None) or str(e).replace("\n", " ")
         raise TuneSettingsError(f"{source}: {where}malformed YAML: {problem}") from None
-    return parse_settings(data, source, defaults)
+    return parse_settings(data, source, defaults, space)
 
 
-def load_settings(path: str | Path, defaults: Mapping[str, Any] | None = None) -> SpsaSettings:
-    """Read and validate a tune file (``defaults`` as ``parse_settings``); TuneSettingsError
-    naming the file on any problem."""
+def load_settings(
+    path: str | Path, defaults: Mapping[str, Any] | None = None, space: Space = BUILTIN
+) -> SpsaSettings:
+    """Read and validate a tune file (``defaults``, ``space`` as ``parse_settings``);
+    TuneSettingsError naming the file on any problem."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise TuneSettingsError(f"{path}: cannot read: {e}") from None
-    return parse_tune_yaml(text, str(path), defaults)
+    return parse_tune_yaml(text, str(path), defaults, space)
 
 
-def _in_units(key: str, start: float, dx: float) -> str:
+def _in_units(key: str, start: float, dx: float, space: Space) -> str:
     """A normalised offset ``dx`` at ``start`` in the parameter's own units."""
-    p = PARAMS[key]
+    p = space[key]
     if p.log:
         return f"x{(float(p.high) / float(p.low)) ** dx:.3g}"
     return f"±{dx * (float(p.high) - float(p.low)):.4g}"
@@ -302,11 +315,11 @@ def describe(settings: SpsaSettings, base: Config) -> str:
         start = base[key]
         c_end, r_end = s.c_end[i], s.r_end[i]
         lines.append(
-            f"{key:34} {start:>9g} {c_end:>7.4g} {_in_units(key, start, c_end):>10} "
+            f"{key:34} {start:>9g} {c_end:>7.4g} {_in_units(key, start, c_end, s.space):>10} "
             f"{r_end:>8.4g} {c1[i]:>7.4g} {a1[i] / c1[i]:>8.3g} {a_n[i] / c_n[i]:>8.3g}"
         )
-    fixed = [k for k in PARAMS if k not in s.keys]
-    structural = [k for k in fixed if k in STRUCTURAL_KEYS]
+    fixed = [k for k in s.space.keys if k not in s.keys]
+    structural = [k for k in fixed if k in STRUCTURAL_KEYS and s.space.builtin]
     lines.append(
         "in units: c_end in the key's units at its start; move_1, move_end: the largest move "
         "of θ per pair (score ±1) at the first and the last step"
