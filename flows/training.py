@@ -86,7 +86,7 @@ def training_iteration(
     if retried:
         logger.info("pending commit: %s", retried)
 
-    start = begin(iteration, settings.seed, config_path, results_dir)
+    start = begin(iteration, settings.seed, config_path, results_dir, settings.snake)
     refs = opponents(settings.opponents)
     incumbent = build(start.best, results_dir, "incumbent", settings.snake)
     before = measure_strength(incumbent, refs, settings, results_dir, iteration, "incumbent")
@@ -177,9 +177,7 @@ def training_iteration(
     return after
 
 
-@flow(
-    name="continuous-training", flow_run_name=_train_name, retries=3, retry_delay_seconds=60
-)
+@flow(name="continuous-training", flow_run_name=_train_name, retries=3, retry_delay_seconds=60)
 def continuous_training(
     settings: TrainingSettings | None = None,
     target: GitTarget | None = None,

@@ -56,7 +56,7 @@ def record(
     if proposals is not None and verdicts is not None:
         history = attempt_file(Path(log_path).parent)
         history.append(attempts_of(begin.iteration, proposals, verdicts))
-        rows = advisor_rows(merge(history.read(), begin.history))
+        rows = advisor_rows(merge(history.read(), begin.history, begin.best.space))
         run_logger().info("advisors: %s", advisor_text(rows))
         create_table_artifact(rows, key="advisors", description="per advisor, whole run")
     warning = stagnation_warning(log.iterations_since_improvement(), stagnation_limit)

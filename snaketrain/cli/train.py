@@ -157,16 +157,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def external_snake(path: str) -> Any:
-    """The snake of ``--snake FILE``, checked for what training supports (UsageError)."""
+    """The snake of ``--snake FILE`` (UsageError naming what is wrong)."""
     from snaketrain.external.spec import SnakeSpecError, load_snake
 
     try:
-        spec = load_snake(path)
+        return load_snake(path)
     except SnakeSpecError as err:
         raise UsageError(f"snaketrain train: error: --snake: {err}") from None
-    if spec.space != "builtin":
-        raise UsageError(
-            f"snaketrain train: error: --snake: space {spec.space}: training tunes the "
-            "built-in space for now (space: builtin; the config file holds its keys)"
-        )
-    return spec

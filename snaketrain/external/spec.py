@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from snaketrain.snake.params import SPACE, Param
+from snaketrain.snake.paramspace import BUILTIN, Space
 
 KEYS = (
     "repo",
@@ -65,8 +66,19 @@ class SnakeSpec:
         """The space tuned: the built-in one or the space file's."""
         return tuple(SPACE) if self.space == "builtin" else load_space(self.space)
 
+    def config_space(self) -> Space:
+        """The space tuned as one value: ``BUILTIN``, or the space file's (its path the
+        source that messages name)."""
+        return BUILTIN if self.space == "builtin" else Space(load_space(self.space), self.space)
+
     def command(self, port: int, config: Path) -> str:
         return self.start.replace("{port}", str(port)).replace("{config}", str(config))
+
+
+def space_of(snake_file: str | Path | None) -> Space:
+    """The space an iteration's config is read in: the built-in one without an external
+    snake, else its snake file's (``SnakeSpecError`` if that file is broken)."""
+    return BUILTIN if snake_file is None else load_snake(snake_file).config_space()
 
 
 def _load(path: Path, what: str) -> Any:

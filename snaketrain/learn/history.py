@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from snaketrain.arena.result import Verdict
-from snaketrain.snake.space import PARAMS, SPACE, Config
+from snaketrain.snake.space import BUILTIN, Config, Space
 from snaketrain.trainlog import LogEntry
 from snaketrain.tuning.advisor import Proposal
 
@@ -39,17 +39,17 @@ _SHOWN_KEYS = 4  # keys named in one attempt's line
 
 
 def unit_vector(config: Config) -> tuple[float, ...]:
-    """``[len(SPACE)]``: every key of ``config`` in normalised units, SPACE order."""
-    return tuple(p.to_unit(config[p.key]) for p in SPACE)
+    """``[len(config.space)]``: every key of ``config`` in normalised units, its space's order."""
+    return tuple(p.to_unit(config[p.key]) for p in config.space)
 
 
-def steps_of(changes: Iterable[Any]) -> tuple[tuple[str, float], ...]:
+def steps_of(changes: Iterable[Any], space: Space = BUILTIN) -> tuple[tuple[str, float], ...]:
     """``(key, step)`` of each change (``(key, old, new)`` or ``{"key", "old", "new"}``) in
-    normalised units; keys the space does not know (an older log) are left out."""
+    normalised units of ``space``; keys it does not know (an older log) are left out."""
     out = []
     for c in changes:
         key, old, new = (c["key"], c["old"], c["new"]) if isinstance(c, Mapping) else c
-        p = PARAMS.get(key)
+        p = space.get(key) if isinstance(key, str) else None
         if p is None or p.check(old) is None or p.check(new) is None:
             continue
         out.append((key, round(p.to_unit(new) - p.to_unit(old), 6)))
@@ -148,7 +148,7 @@ def attempts_of(
                 iteration=iteration,
                 advisor=p.advisor,
                 reason=p.reason,
-                steps=steps_of(p.changes),
+                steps=steps_of(p.changes, p.config.space),
                 verdict=v.status,
                 elo=elo.elo if elo else math.nan,
                 elo_low=elo.low if elo else math.nan,
@@ -160,21 +160,24 @@ def attempts_of(
     return out
 
 
-def from_log(entry: LogEntry) -> Attempt:
-    """The attempt a log line describes (the candidate that decided its iteration)."""
+def from_log(entry: LogEntry, space: Space = BUILTIN) -> Attempt:
+    """The attempt a log line describes (the candidate that decided its iteration), its
+    steps in ``space``."""
     verdict = entry.verdict or ("accept" if entry.accepted else "reject")
     low, high = entry.elo_ci
     return Attempt(
-        entry.iteration, entry.advisor, "", steps_of(entry.changes), verdict, entry.elo, low,
-        high, entry.games,
+        entry.iteration, entry.advisor, "", steps_of(entry.changes, space), verdict, entry.elo,
+        low, high, entry.games,
     )  # fmt: skip
 
 
-def merge(attempts: Sequence[Attempt], entries: Sequence[LogEntry]) -> list[Attempt]:
-    """``attempts`` plus, for every logged iteration they lack, the log line's attempt;
-    ordered by iteration (attempts of one iteration in their order)."""
+def merge(
+    attempts: Sequence[Attempt], entries: Sequence[LogEntry], space: Space = BUILTIN
+) -> list[Attempt]:
+    """``attempts`` plus, for every logged iteration they lack, the log line's attempt (its
+    steps in ``space``); ordered by iteration (attempts of one iteration in their order)."""
     have = {a.iteration for a in attempts}
-    extra = [from_log(e) for e in entries if e.iteration not in have]
+    extra = [from_log(e, space) for e in entries if e.iteration not in have]
     return sorted([*attempts, *extra], key=lambda a: a.iteration)
 
 
@@ -255,7 +258,7 @@ class ChangeHistory:
     def blocks(self, proposal: Proposal, iteration: int) -> str | None:
         """Why ``proposal`` must not be tried in ``iteration`` (it repeats a change rejected
         in the last ``window`` iterations), or None."""
-        steps = dict(steps_of(proposal.changes))
+        steps = dict(steps_of(proposal.changes, proposal.config.space))
         for a in reversed(self.recent(iteration)):
             if a.verdict == "reject" and _same_change(steps, dict(a.steps), self.tolerance):
                 return f"repeats the change rejected in iteration {a.iteration}: {a.line()}"

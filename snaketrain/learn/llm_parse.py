@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from snaketrain.snake.space import FLOAT_DECIMALS, PARAMS, Config, Value, format_value
+from snaketrain.snake.space import BUILTIN, FLOAT_DECIMALS, Config, Space, Value, format_value
 from snaketrain.tuning.tunables import STRUCTURAL_KEYS
 
 #: Characters of an answer that are searched (the rest is ignored).
@@ -123,10 +123,12 @@ def _reason(value: Any) -> str:
     return text[:REASON_CHARS]
 
 
-def tunable(key: str) -> bool:
-    """Whether the LLM may move ``key``: a float or int key that is not structural."""
-    p = PARAMS.get(key)
-    return p is not None and p.kind in ("float", "int") and key not in STRUCTURAL_KEYS
+def tunable(key: str, space: Space = BUILTIN) -> bool:
+    """Whether the LLM may move ``key`` of ``space``: a float or int key that is not
+    structural (structural keys are the built-in space's)."""
+    p = space.get(key)
+    structural = space.builtin and key in STRUCTURAL_KEYS
+    return p is not None and p.kind in ("float", "int") and not structural
 
 
 def _check(item: Any, best: Config, seen: set[str]) -> Suggestion | str:
@@ -136,10 +138,12 @@ def _check(item: Any, best: Config, seen: set[str]) -> Suggestion | str:
     key = item.get("key")
     if not isinstance(key, str):
         return f"key {_show(key)} is not a parameter name"
-    if key not in PARAMS:
+    space = best.space
+    if key not in space:
         return f"{_show(key)} is not a parameter"
-    if not tunable(key):
-        fixed = "structural (fixed)" if key in STRUCTURAL_KEYS else f"a {PARAMS[key].kind} key"
+    if not tunable(key, space):
+        structural = space.builtin and key in STRUCTURAL_KEYS
+        fixed = "structural (fixed)" if structural else f"a {space[key].kind} key"
         return f"{key} is {fixed}; only float and int keys are moved"
     if key in seen:
         return f"{key} given twice"
@@ -148,7 +152,7 @@ def _check(item: Any, best: Config, seen: set[str]) -> Suggestion | str:
     number = _number(item["value"])
     if isinstance(number, str):
         return f"{key}: {number}"
-    p = PARAMS[key]
+    p = space[key]
     if not p.low <= number <= p.high:
         return f"{key}: {format_value(number)} is out of bounds; allowed {p.allowed()}"
     value: Value = (

@@ -1,7 +1,7 @@
 """The LLM advisor's prompt, as text built from values (nothing here runs a model).
 
 The prompt carries, in this order: the task and the answer format; the current best config,
-one line per key the advisor may move (value, bounds, meaning from ``params.SPACE``); the
+one line per key the advisor may move (value, bounds, meaning from the config's space); the
 strength trend; the recent changes and their outcomes (change-history lines); the pattern
 lines of the NN learner; the causes of the best config's recent losses (how its snake was
 eliminated in its last strength measurement). Every list is cut to a few short lines, so the
@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from snaketrain.learn.llm_parse import tunable
-from snaketrain.snake.space import SPACE, Config, format_value
+from snaketrain.snake.space import Config, format_value
 from snaketrain.trainlog import LogEntry
 
 #: Lines of each list (history, patterns) shown, and characters per line.
@@ -49,12 +49,13 @@ def _bounds(low: float, high: float, kind: str) -> str:
 
 
 def config_lines(best: Config) -> list[str]:
-    """``key = value (bounds): meaning`` for every key the advisor may move, SPACE order."""
+    """``key = value (bounds): meaning`` for every key the advisor may move, in the order of
+    ``best``'s space."""
     return [
         f"{p.key} = {format_value(best[p.key])} ({p.kind} {_bounds(p.low, p.high, p.kind)}): "
         f"{p.meaning}"
-        for p in SPACE
-        if tunable(p.key)
+        for p in best.space
+        if tunable(p.key, best.space)
     ]
 
 

@@ -48,6 +48,29 @@ def _pydantic_message(err: Any) -> str:
     )
 
 
+def own_space_opponent(name: str, space: Any) -> None:
+    """Refuse, in one line, an opponent config file that holds the keys of the tuned snake's
+    own space: a config file given as an opponent is played by the built-in snake."""
+    from snaketrain.snake.space import ConfigError, load_config
+
+    if space.builtin or not name.endswith((".yaml", ".yml", ".json")) or not Path(name).is_file():
+        return
+    try:
+        load_config(name)
+        return  # a built-in config: the built-in snake plays it
+    except ConfigError:
+        pass
+    try:
+        load_config(name, space)
+    except ConfigError:
+        return  # broken in both: SnakeRef.resolve names its problems
+    raise TrainingInputError(
+        f"opponent {name}: a config of {space.describe()}; an opponent given by its config "
+        "file is played by the built-in snake, so it must hold the built-in keys (to play "
+        "your snake with another config, start it and give its URL)"
+    )
+
+
 @dataclass
 class ContinuousTrainer:
     """Tunes ``config.yaml`` in ``repo_path``. ``games_per_iteration`` set: the old fixed-N
@@ -115,6 +138,7 @@ class ContinuousTrainer:
         the resolved (TrainingSettings, GitTarget); raises TrainingInputError."""
         from pydantic import ValidationError
 
+        from snaketrain.external.spec import space_of
         from snaketrain.snake.registry import UnknownSnakeError
         from snaketrain.snake.space import ConfigError, load_config
         from snaketrain.training.shards import SnakeRef
@@ -122,13 +146,20 @@ class ContinuousTrainer:
         try:
             settings, target = self.settings(), self.target()
             config = Path(target.repo_path) / target.config_path
-            load_config(config)
+            space = space_of(settings.snake)  # the snake's own space, or the built-in one
+            best = load_config(config, space)
             for name in settings.opponents:  # a URL: its GET / answers now
+                own_space_opponent(name, space)
                 SnakeRef.resolve(name)
+            if settings.use_neural_net and not space.builtin:
+                raise TrainingInputError(
+                    f"--use-neural-net: the NN advisor learns the built-in space only, not "
+                    f"{space.describe()}; tune it with --advisor spsa, cmaes or random "
+                    "(and --use-llm)"
+                )
             if settings.advisor != "random":
                 from snaketrain.training.tune import start_tuner
 
-                best = load_config(config)
                 start_tuner(settings.advisor, best, settings.tune_file, 0, settings.snake)
             if settings.use_llm:  # the model is found (not loaded) before any game
                 from snaketrain.learn.llm import resolve_model

@@ -98,7 +98,8 @@ def start(
     ``HISTORY`` entries when ``summary`` gives the totals (``TrainingLog.tail`` / ``summary``:
     a long log is not read whole every iteration); ``attempts``: the results folder's change
     history (``learn.history``), if any."""
-    recent = [a for a in merge(attempts, entries) if a.iteration > iteration - 1 - HISTORY]
+    merged = merge(attempts, entries, best.space)
+    recent = [a for a in merged if a.iteration > iteration - 1 - HISTORY]
     return IterationStart(
         iteration=iteration,
         seed=iteration_seed(run_seed, iteration),

@@ -21,7 +21,7 @@ def snake_file(tmp_path, extra=""):
     [
         (["--advisor", "spsa", "--tune", "TUNE"], "", "pairs_per_delta = 0: expected a whole"),
         ([], "instances: 100\n", "instances must be an integer in 1..64"),
-        ([], "space: space.yaml\n", "training tunes the built-in space for now"),
+        ([], "space: space.yaml\n", "config.yaml: w: missing section; expected the keys x"),
     ],
 )
 def test_refused_in_one_line(tmp_path, capsys, argv, extra, message):
@@ -34,6 +34,28 @@ def test_refused_in_one_line(tmp_path, capsys, argv, extra, message):
     code = main(["train", "--snake", str(path), *argv])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--use-neural-net"], "--use-neural-net: the NN advisor learns the built-in space only"),
+        (["--opponents", "OWN"], "a config of the space of"),
+        (["--advisor", "spsa", "--tune", "TUNE"], "'weights.food' is not a parameter; keys are"),
+    ],
+)
+def test_what_a_snake_of_its_own_space_cannot_do_is_one_line(tmp_path, capsys, argv, message):
+    path = snake_file(tmp_path, "space: space.yaml\n")
+    (tmp_path / "space.yaml").write_text("w.x: {type: float, low: 0, high: 1, default: 0.5}\n")
+    (tmp_path / "repo" / "config.yaml").write_text("w: {x: 0.25}\n")
+    (tmp_path / "own.yaml").write_text("w: {x: 0.75}\n")  # a config of the snake's space
+    (tmp_path / "tune.yaml").write_text("keys: [weights.food]\n")
+    files = {"OWN": str(tmp_path / "own.yaml"), "TUNE": str(tmp_path / "tune.yaml")}
+    code = main(["train", "--snake", str(path), *[files.get(a, a) for a in argv]])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    if "OWN" in argv:
+        assert "played by the built-in snake, so it must hold the built-in keys" in err
 
 
 def test_a_missing_snake_file(tmp_path, capsys):
