@@ -74,3 +74,31 @@ def test_a_cmaes_generation_over_http_is_told(tmp_path: Path) -> None:
     assert (after.generation, after.evaluations) == (1, 2)
     lines = [json.loads(x) for x in (tmp_path / CALLS_LOG).read_text().splitlines()]
     assert [x["key"] for x in lines] == ["cmaes-1.0", "cmaes-1.1"]
+
+
+def test_an_spsa_step_over_http_in_the_snakes_own_space(tmp_path: Path) -> None:
+    """The example snake of its own space: θ± written as its config.json (its own keys),
+    started, played over HTTP and applied."""
+    from snaketrain.external.spec import load_snake
+    from snaketrain.external.tuning import spsa_step
+    from snaketrain.snake.space import load_config
+
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE.parent / "own-space-snake", repo)
+    snake = repo / "snake.yaml"
+    text = snake.read_text().replace("instances: 2", "instances: 1")
+    text = text.replace("move_timeout_ms: 500", "move_timeout_ms: 10000")
+    snake.write_text(text.replace("python3 snake.py", f"{sys.executable} snake.py"))
+    tune = tmp_path / "tune.yaml"
+    tune.write_text("steps: 2\npairs_per_batch: 2\npairs_per_delta: 2\nkeys: [caution.room]\n")
+    space = load_snake(snake).config_space()
+    best = load_config(repo / "config.json", space)
+    state = start_tuner("spsa", best, str(tune), 0, snake=str(snake))
+    after = spsa_step(state, TINY, str(snake), tmp_path)
+    assert (after.k, after.pairs, after.base.space) == (1, 2, space)
+    written = sorted((tmp_path / "external" / "tune").iterdir())
+    assert len(written) == 2  # θ+ and θ−, each its own config.json
+    for path in written:
+        config = load_config(path, space)  # JSON in the snake's own keys
+        assert set(json.loads(path.read_text())) == {"greed", "caution", "style"}
+        assert config["greed.apple"] == best["greed.apple"]  # only caution.room is tuned
