@@ -41,13 +41,20 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter[Any]:
 
 
 @task(name="learn-fit", cache_policy=NO_CACHE)
-def fit(results_dir: str, iteration: int, run_seed: int, device: str) -> surrogate.Fit | None:
-    """Train the surrogate on every measured candidate so far, at most once per iteration
-    (a re-run loads it); its fit, or None while there are too few points."""
+def fit(
+    results_dir: str,
+    iteration: int,
+    run_seed: int,
+    device: str,
+    keys: tuple[str, ...] = surrogate.KEYS,
+) -> surrogate.Fit | None:
+    """Train the surrogate (over the space of ``keys``) on every measured candidate so far,
+    at most once per iteration (a re-run loads it); its fit, or None while there are too few
+    points."""
     t0 = time.perf_counter()
     attempts = attempt_file(results_dir).read()
     model, trained = surrogate.fit_or_load(
-        results_dir, iteration, attempts, seed=run_seed, device=device
+        results_dir, iteration, attempts, seed=run_seed, device=device, keys=keys
     )
     if model is None:
         run_logger().info("nn: %d measured candidates, too few to train on", len(attempts))
@@ -87,7 +94,8 @@ def propose(
     device: str,
 ) -> list[Proposal]:
     """The iteration's proposals: ``main`` with the NN's screened proposal in its slot."""
-    model = surrogate.load(results_dir, device) if fitted is not None else None
+    keys = begin.best.space.keys
+    model = surrogate.load(results_dir, device, keys) if fitted is not None else None
     history = ChangeHistory(begin.attempts, window, tolerance)
     gen = np.random.default_rng(rng.game_seed(begin.seed ^ 0x4E4E, 0))
     scale = perturbation_scale(begin.since_improvement, stagnation_limit)
@@ -106,7 +114,9 @@ def with_nn(
     begin: training.IterationStart, main: list[Proposal], settings: Any, results_dir: str
 ) -> list[Proposal]:
     """``main`` (the main advisor's proposals) with the NN's slot (``mixing.share_slots``)."""
-    fitted = fit(results_dir, begin.iteration, settings.seed, settings.device)
+    fitted = fit(
+        results_dir, begin.iteration, settings.seed, settings.device, begin.best.space.keys
+    )
     return propose(
         begin,
         main,

@@ -82,7 +82,7 @@ def llm_slot(
     proposals = llm_advise(
         begin,
         lines,
-        pattern_lines(results_dir),
+        pattern_lines(results_dir, space=begin.best.space),
         causes,
         settings.llm_model,
         settings.device,

@@ -332,10 +332,12 @@ def unblocked(
     return kept, skipped
 
 
-def read_history(results_dir: str | Path, entries: Sequence[LogEntry] = ()) -> list[Attempt]:
+def read_history(
+    results_dir: str | Path, entries: Sequence[LogEntry] = (), space: Space = BUILTIN
+) -> list[Attempt]:
     """Every attempt of a results folder (its ``attempts.jsonl``, filled in from ``entries``:
-    the training log's lines)."""
-    return merge(AttemptFile(Path(results_dir) / ATTEMPTS_NAME).read(), entries)
+    the training log's lines, their steps in ``space``)."""
+    return merge(AttemptFile(Path(results_dir) / ATTEMPTS_NAME).read(), entries, space)
 
 
 def history_lines(

@@ -41,7 +41,7 @@ def cheap_proposals(
 ) -> list[Proposal]:
     """Up to ``n`` distinct proposals different from ``best`` (see the module docstring)."""
     random = RandomPerturbation().scaled(scale)
-    keys = default_keys()
+    keys = default_keys(best.space)
     theta = tuned_vector(best, keys)
     seen = {best}
     out: list[Proposal] = []
@@ -88,7 +88,10 @@ def screen(
             f"nn: fewer than {MIN_POINTS} measured candidates, nothing to screen yet; "
             f"first of {len(pool)} draws: {p.reason}",
         )
-    X = np.stack([features(unit_vector(p.config), steps_of(p.changes)) for p in pool])
+    space = best.space
+    X = np.stack(
+        [features(unit_vector(p.config), steps_of(p.changes, space), space.keys) for p in pool]
+    )
     mean, spread = model.predict(X)
     i = int(np.argmax(mean + KAPPA * spread))
     novelty = model.novelty(np.asarray([unit_vector(pool[i].config)]))[0]

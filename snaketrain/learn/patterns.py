@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from snaketrain.learn.history import Attempt, read_history
-from snaketrain.learn.surrogate import KEYS, MIN_WINNERS, Fit, read_fit, winners
+from snaketrain.learn.surrogate import MIN_WINNERS, Fit, read_fit, winners
 from snaketrain.snake.config import format_value
-from snaketrain.snake.space import PARAMS
+from snaketrain.snake.space import BUILTIN, Space
 
 STABLE = 0.05
 MIN_R = 0.3
@@ -34,18 +34,19 @@ def _round(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float) else format_value(value)
 
 
-def stable_lines(attempts: Sequence[Attempt]) -> list[tuple[float, str]]:
-    wins = winners(attempts)
-    tried = np.asarray([a.x for a in attempts if a.played and len(a.x) == len(KEYS)])
+def stable_lines(attempts: Sequence[Attempt], space: Space = BUILTIN) -> list[tuple[float, str]]:
+    keys = space.keys
+    wins = winners(attempts, keys)
+    tried = np.asarray([a.x for a in attempts if a.played and len(a.x) == len(keys)])
     if len(wins) < MIN_WINNERS or len(tried) < 2:
         return []
     out = []
-    for i, key in enumerate(KEYS):
-        if PARAMS[key].kind not in ("float", "int"):
+    for i, key in enumerate(keys):
+        if space[key].kind not in ("float", "int"):
             continue
         sd_w, sd_all = float(wins[:, i].std()), float(tried[:, i].std())
         if sd_all > 0.02 and sd_w < STABLE and sd_w < 0.5 * sd_all:
-            value = _round(PARAMS[key].from_unit(float(wins[:, i].mean())))
+            value = _round(space[key].from_unit(float(wins[:, i].mean())))
             out.append(
                 (
                     sd_all - sd_w,
@@ -93,17 +94,21 @@ def direction_lines(attempts: Sequence[Attempt]) -> list[tuple[float, str]]:
     return out
 
 
-def lines_of(attempts: Sequence[Attempt], fit: Fit | None = None, limit: int = 8) -> list[str]:
-    """The pattern lines of ``attempts``, strongest first, then the fit line."""
-    ranked = sorted([*stable_lines(attempts), *direction_lines(attempts)], key=lambda t: -t[0])
+def lines_of(
+    attempts: Sequence[Attempt], fit: Fit | None = None, limit: int = 8, space: Space = BUILTIN
+) -> list[str]:
+    """The pattern lines of ``attempts`` (in ``space``), strongest first, then the fit line."""
+    found = [*stable_lines(attempts, space), *direction_lines(attempts)]
+    ranked = sorted(found, key=lambda t: -t[0])
     out = [text for _, text in ranked[:limit]]
     return [*out, fit.line()] if fit is not None else out
 
 
-def pattern_lines(results_dir: str | Path, limit: int = 8) -> list[str]:
-    """The NN's pattern lines from the files of a results folder (``attempts.jsonl``, the
-    training log, ``surrogate.json``); [] for a new folder."""
+def pattern_lines(results_dir: str | Path, limit: int = 8, space: Space = BUILTIN) -> list[str]:
+    """The NN's pattern lines (in ``space``) from the files of a results folder
+    (``attempts.jsonl``, the training log, ``surrogate.json``); [] for a new folder."""
     from snaketrain.trainlog import LOG_NAME, TrainingLog
 
     entries = TrainingLog(Path(results_dir) / LOG_NAME, repair=False).entries()
-    return lines_of(read_history(results_dir, entries), read_fit(results_dir), limit)
+    attempts = read_history(results_dir, entries, space)
+    return lines_of(attempts, read_fit(results_dir, space.keys), limit, space)

@@ -2,7 +2,8 @@
 autoencoder over accepted configs (torch, CPU or CUDA).
 
 Surrogate. Input ``[2·D]`` per evaluated candidate: its config in normalised units
-(``history.unit_vector``, D = every key of SPACE) and its step from the incumbent it played
+(``history.unit_vector``, D = every key of the space: the built-in one's ``KEYS`` unless
+the functions are given a space's keys) and its step from the incumbent it played
 (zero where a key did not move); target: the measured Elo against that incumbent, each point
 weighted by the inverse variance of its measurement (the 95% interval's half width / 1.96,
 squared, plus 1 so that a point's weight stays bounded). ``MEMBERS`` MLPs
@@ -108,44 +109,49 @@ def _autoencoder(d: int) -> nn.Sequential:
     )  # fmt: skip
 
 
-def step_vector(steps: Sequence[tuple[str, float]]) -> np.ndarray:
-    """``[D]``: the steps in SPACE order, 0 for a key that did not move."""
-    index = {k: i for i, k in enumerate(KEYS)}
-    out = np.zeros(len(KEYS))
+def step_vector(steps: Sequence[tuple[str, float]], keys: Sequence[str] = KEYS) -> np.ndarray:
+    """``[D]``: the steps in the order of ``keys`` (a space's: the built-in one's unless
+    given), 0 for a key that did not move."""
+    index = {k: i for i, k in enumerate(keys)}
+    out = np.zeros(len(keys))
     for key, s in steps:
         if key in index:
             out[index[key]] = s
     return out
 
 
-def features(x: Sequence[float], steps: Sequence[tuple[str, float]]) -> np.ndarray:
+def features(
+    x: Sequence[float], steps: Sequence[tuple[str, float]], keys: Sequence[str] = KEYS
+) -> np.ndarray:
     """``[2·D]``: a candidate's input."""
-    return np.concatenate([np.asarray(x, dtype=np.float64), step_vector(steps)])
+    return np.concatenate([np.asarray(x, dtype=np.float64), step_vector(steps, keys)])
 
 
-def dataset(attempts: Sequence[Attempt]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dataset(
+    attempts: Sequence[Attempt], keys: Sequence[str] = KEYS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``X [N, 2D]``, ``y [N]`` (Elo), ``w [N]`` (inverse variance, mean 1) of the played
-    attempts that carry a config vector and a finite Elo."""
+    attempts that carry a config vector of ``keys`` and a finite Elo."""
     rows, ys, var = [], [], []
     for a in attempts:
-        if not a.played or len(a.x) != len(KEYS) or not math.isfinite(a.elo):
+        if not a.played or len(a.x) != len(keys) or not math.isfinite(a.elo):
             continue
-        rows.append(features(a.x, a.steps))
+        rows.append(features(a.x, a.steps, keys))
         ys.append(min(max(a.elo, -ELO_CLIP), ELO_CLIP))
         half = (a.elo_high - a.elo_low) / 2
         se = half / 1.96 if math.isfinite(half) else ELO_CLIP
         var.append(min(se, ELO_CLIP) ** 2 + 1.0)
     if not rows:
-        d = 2 * len(KEYS)
+        d = 2 * len(keys)
         return np.zeros((0, d)), np.zeros(0), np.zeros(0)
     w = 1.0 / np.asarray(var)
     return np.stack(rows), np.asarray(ys), w / w.mean()
 
 
-def winners(attempts: Sequence[Attempt]) -> np.ndarray:
-    """``[W, D]``: the config vectors of the accepted attempts."""
-    xs = [a.x for a in attempts if a.accepted and len(a.x) == len(KEYS)]
-    return np.asarray(xs, dtype=np.float64).reshape(len(xs), len(KEYS))
+def winners(attempts: Sequence[Attempt], keys: Sequence[str] = KEYS) -> np.ndarray:
+    """``[W, D]``: the config vectors (of ``keys``) of the accepted attempts."""
+    xs = [a.x for a in attempts if a.accepted and len(a.x) == len(keys)]
+    return np.asarray(xs, dtype=np.float64).reshape(len(xs), len(keys))
 
 
 def _train(
@@ -262,9 +268,9 @@ def train(
     return model
 
 
-def save(model: Surrogate, results_dir: str | Path) -> None:
-    """``surrogate.pt`` (state dicts) and ``surrogate.json`` (the fit), the JSON last: it is
-    what :func:`load` trusts."""
+def save(model: Surrogate, results_dir: str | Path, keys: Sequence[str] = KEYS) -> None:
+    """``surrogate.pt`` (state dicts) and ``surrogate.json`` (the fit and the space's
+    ``keys``), the JSON last: it is what :func:`load` trusts."""
     where = Path(results_dir)
     where.mkdir(parents=True, exist_ok=True)
     state = {
@@ -276,7 +282,7 @@ def save(model: Surrogate, results_dir: str | Path) -> None:
     tmp = where / (WEIGHTS_NAME + ".tmp")
     torch.save(state, tmp)
     tmp.replace(where / WEIGHTS_NAME)
-    meta = {"keys": list(KEYS), "fit": _jsonable(asdict(model.fit))}
+    meta = {"keys": list(keys), "fit": _jsonable(asdict(model.fit))}
     write_text_atomic(where / META_NAME, json.dumps(meta, indent=1) + "\n")
 
 
@@ -284,29 +290,32 @@ def _jsonable(d: dict) -> dict:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
 
 
-def read_fit(results_dir: str | Path) -> Fit | None:
-    """The fit recorded in ``surrogate.json`` (None: none, unreadable, or another space)."""
+def read_fit(results_dir: str | Path, keys: Sequence[str] = KEYS) -> Fit | None:
+    """The fit recorded in ``surrogate.json`` (None: none, unreadable, or of a space of other
+    keys than ``keys``)."""
     try:
         meta = json.loads((Path(results_dir) / META_NAME).read_text(encoding="utf-8"))
-        if meta.get("keys") != list(KEYS):
+        if meta.get("keys") != list(keys):
             return None
         return Fit(**{k: math.nan if v is None else v for k, v in meta["fit"].items()})
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
 
-def load(results_dir: str | Path, device: str = "cpu") -> Surrogate | None:
-    """The persisted models (None when there are none that fit this parameter space)."""
-    fit = read_fit(results_dir)
+def load(
+    results_dir: str | Path, device: str = "cpu", keys: Sequence[str] = KEYS
+) -> Surrogate | None:
+    """The persisted models (None when there are none that fit the space of ``keys``)."""
+    fit = read_fit(results_dir, keys)
     if fit is None:
         return None
     try:
         state = torch.load(Path(results_dir) / WEIGHTS_NAME, map_location="cpu", weights_only=True)
-        ensemble = Ensemble(fit.members, 2 * len(KEYS), fit.hidden)
+        ensemble = Ensemble(fit.members, 2 * len(keys), fit.hidden)
         ensemble.load_state_dict(state["ensemble"])
         auto = None
         if state["autoencoder"] is not None:
-            auto = _autoencoder(len(KEYS))
+            auto = _autoencoder(len(keys))
             auto.load_state_dict(state["autoencoder"])
     except (OSError, RuntimeError, KeyError, TypeError, ValueError):
         return None
@@ -320,20 +329,20 @@ def fit_or_load(
     *,
     seed: int = 0,
     device: str = "cpu",
+    keys: Sequence[str] = KEYS,
 ) -> tuple[Surrogate | None, bool]:
-    """The surrogate of ``iteration``: loaded when it was already trained in this iteration
-    (a re-run), else trained on ``attempts`` and saved. Returns (model, trained now); model
-    None while fewer than ``MIN_POINTS`` points exist."""
-    saved = read_fit(results_dir)
+    """The surrogate of ``iteration`` over the space of ``keys``: loaded when it was already
+    trained in this iteration (a re-run), else trained on ``attempts`` and saved. Returns
+    (model, trained now); model None while fewer than ``MIN_POINTS`` points exist."""
+    saved = read_fit(results_dir, keys)
     if saved is not None and saved.trained_iteration == iteration:
-        model = load(results_dir, device)
+        model = load(results_dir, device, keys)
         if model is not None:
             return model, False
-    X, y, w = dataset(attempts)
+    X, y, w = dataset(attempts, keys)
     if len(y) < MIN_POINTS:
         return None, False
-    model = train(
-        X, y, w, wins=winners(attempts), iteration=iteration, seed=seed ^ iteration, device=device
-    )
-    save(model, results_dir)
+    wins = winners(attempts, keys)
+    model = train(X, y, w, wins=wins, iteration=iteration, seed=seed ^ iteration, device=device)
+    save(model, results_dir, keys)
     return model, True

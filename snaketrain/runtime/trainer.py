@@ -151,12 +151,6 @@ class ContinuousTrainer:
             for name in settings.opponents:  # a URL: its GET / answers now
                 own_space_opponent(name, space)
                 SnakeRef.resolve(name)
-            if settings.use_neural_net and not space.builtin:
-                raise TrainingInputError(
-                    f"--use-neural-net: the NN advisor learns the built-in space only, not "
-                    f"{space.describe()}; tune it with --advisor spsa, cmaes or random "
-                    "(and --use-llm)"
-                )
             if settings.advisor != "random":
                 from snaketrain.training.tune import start_tuner
 

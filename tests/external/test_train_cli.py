@@ -39,8 +39,8 @@ def test_refused_in_one_line(tmp_path, capsys, argv, extra, message):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--use-neural-net"], "--use-neural-net: the NN advisor learns the built-in space only"),
         (["--opponents", "OWN"], "a config of the space of"),
+        (["--opponents", "nobody.json"], "unknown snake"),
         (["--advisor", "spsa", "--tune", "TUNE"], "'weights.food' is not a parameter; keys are"),
     ],
 )
@@ -93,3 +93,18 @@ def test_every_tuning_advisor_is_accepted_with_a_snake(tmp_path, advisor):
     extra = {"snake": str(path), "advisor": advisor}
     settings, _ = ContinuousTrainer(extra=extra, repo_path=str(tmp_path / "repo")).check()
     assert (settings.advisor, settings.snake) == (advisor, str(path))
+
+
+@pytest.mark.parametrize("advisor", ["spsa", "cmaes", "random"])
+def test_every_advisor_and_the_nn_are_accepted_in_a_snakes_own_space(tmp_path, advisor):
+    from snaketrain.runtime import ContinuousTrainer
+
+    path = snake_file(tmp_path, "space: space.yaml\n")
+    (tmp_path / "space.yaml").write_text("w.x: {type: float, low: 0, high: 1, default: 0.5}\n")
+    (tmp_path / "repo" / "config.yaml").write_text("w: {x: 0.25}\n")
+    extra = {"snake": str(path), "advisor": advisor, "use_neural_net": True}
+    trainer = ContinuousTrainer(
+        extra=extra, opponents=["baseline"], repo_path=str(tmp_path / "repo")
+    )
+    settings, _ = trainer.check()
+    assert (settings.advisor, settings.use_neural_net) == (advisor, True)

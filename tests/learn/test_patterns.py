@@ -8,6 +8,7 @@ from learnkit import synthetic
 from snaketrain.learn import patterns, surrogate
 from snaketrain.learn.history import Attempt
 from snaketrain.learn.surrogate import KEYS
+from snaketrain.snake.space import PARAMS
 
 CRIT = KEYS.index("traps.critical")
 
@@ -31,7 +32,7 @@ def test_a_key_stable_across_winners_is_named_with_its_value() -> None:
         verdict = "accept" if won else "reject"
         out.append(Attempt(i, "random", "", (), verdict, 5.0, 0, 10, 100, tuple(x)))
     [line] = [x for x in patterns.lines_of(out) if x.startswith("traps.critical")]
-    assert patterns.PARAMS["traps.critical"].from_unit(0.6) == 600
+    assert PARAMS["traps.critical"].from_unit(0.6) == 600
     assert line.startswith("traps.critical ~599 in wins (6 winners, spread 0% of range, ")
 
 
