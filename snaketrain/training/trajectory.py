@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from snaketrain.snake.space import BUILTIN, Space
 from snaketrain.training.tune import CMA_PAIRS, Tuner
 from snaketrain.tuning.spsa import SpsaState
 from snaketrain.tuning.tunables import unit_value, unit_vector
@@ -20,16 +21,17 @@ MOST_MOVED = 5
 
 @dataclass(frozen=True)
 class Trajectory:
-    """A tuning run's θ after each step. ``keys: [n]`` the tuned keys (SPACE order);
-    ``theta: [steps + 1][n]`` normalised, row 0 the start (the run's base config), row ``s``
-    θ (SPSA) or the mean (CMA-ES) after step ``s``; ``planned``: the steps a run plans (SPSA),
-    None for one without a planned end (CMA-ES); ``pairs``: game pairs played so far."""
+    """A tuning run's θ after each step. ``keys: [n]`` the tuned keys (of ``space``, in its
+    order); ``theta: [steps + 1][n]`` normalised, row 0 the start (the run's base config), row
+    ``s`` θ (SPSA) or the mean (CMA-ES) after step ``s``; ``planned``: the steps a run plans
+    (SPSA), None for one without a planned end (CMA-ES); ``pairs``: game pairs played so far."""
 
     advisor: str
     keys: tuple[str, ...]
     theta: tuple[tuple[float, ...], ...]
     planned: int | None
     pairs: int
+    space: Space = BUILTIN
 
     def __post_init__(self) -> None:
         if not self.theta or any(len(row) != len(self.keys) for row in self.theta):
@@ -65,7 +67,7 @@ def trajectory(state: Tuner) -> Trajectory:
         keys, planned, pairs = state.keys, None, state.evaluations * CMA_PAIRS
         advisor = "cmaes"
     start = tuple(float(x) for x in unit_vector(state.base, keys))
-    return Trajectory(advisor, keys, (start, *state.history), planned, pairs)
+    return Trajectory(advisor, keys, (start, *state.history), planned, pairs, state.base.space)
 
 
 def moves(t: Trajectory) -> list[Move]:
@@ -73,7 +75,7 @@ def moves(t: Trajectory) -> list[Move]:
     equal moves in key order."""
     first, last = t.theta[0], t.theta[-1]
     out = [
-        Move(key, unit_value(key, a), unit_value(key, b), b - a)
+        Move(key, unit_value(key, a, t.space), unit_value(key, b, t.space), b - a)
         for key, a, b in zip(t.keys, first, last, strict=True)
     ]
     return sorted(out, key=lambda m: -abs(m.share))

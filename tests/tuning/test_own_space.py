@@ -100,3 +100,14 @@ def test_random_perturbation_moves_keys_of_the_space() -> None:
         RandomPerturbation(keys=("greed.apple",), min_params=1, max_params=1).propose(
             default_config(), (), 1, rng
         )
+
+
+def test_the_trajectory_of_a_run_in_the_space_shows_its_units() -> None:
+    from snaketrain.training.trajectory import moves, trajectory
+
+    settings = SpsaSettings.default(("caution.room",), space=OWN, steps=4, pairs_per_batch=2)
+    state = SpsaState.start(default_config(OWN), settings, seed=1)
+    state = apply_batch(state, [1.0 if p.plus["caution.room"] > 1.0 else -1.0
+                                for p in plan_batch(state)])  # fmt: skip
+    [move] = moves(trajectory(state))
+    assert move.key == "caution.room" and move.start == pytest.approx(1.0)  # log units undone
