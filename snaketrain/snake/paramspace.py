@@ -24,8 +24,10 @@ __all__ = ["BUILTIN", "Space"]
 class Space:
     """Params in order (the order of a config file and of the normalised vector)."""
 
-    __slots__ = ("_by_key", "_hash", "builtin", "params", "sections", "source")
+    __slots__ = ("_by_key", "_hash", "builtin", "keys", "params", "sections", "source")
     params: tuple[Param, ...]
+    keys: tuple[str, ...]
+    """Every ``section.name`` key, in order."""
     source: str
     sections: tuple[str, ...]
     builtin: bool
@@ -42,6 +44,7 @@ class Space:
             raise ValueError(f"space {source}: declares {twice[0]} twice")
         set_ = object.__setattr__
         set_(self, "params", declared)
+        set_(self, "keys", tuple(by_key))
         set_(self, "source", source)
         set_(self, "sections", tuple(dict.fromkeys(p.section for p in declared)))
         set_(self, "builtin", declared == SPACE)
@@ -50,11 +53,6 @@ class Space:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Space is immutable")
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """Every ``section.name`` key, in order."""
-        return tuple(self._by_key)
 
     def __getitem__(self, key: str) -> Param:
         return self._by_key[key]
