@@ -39,7 +39,7 @@ def _configs() -> list[Config]:
         c["search.reply_model"] = ("worst", "average")[i % 2]
         c["search.depth"] = (0, 1, 2)[i]
         c["hybrid.enabled"] = i != 1
-        out.append(c)
+        out.append(Config(c, source=f"variant {i}"))
     return out
 
 
