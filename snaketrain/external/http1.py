@@ -1,9 +1,10 @@
 """The referee's HTTP/1.1 client connection: one request at a time, kept alive between them.
 
 ``Connection`` is an ``asyncio.Protocol``: ``request(data)`` writes a whole request at once and
-returns a future of ``(status, body)``. ``ResponseParser`` reads the answer as RFC 9112 frames
-it: a ``Content-Length`` body, a chunked one (trailers skipped), or one that ends when the
-server closes the connection; 1xx interim answers are skipped; a ``gzip`` or ``deflate``
+returns a future of ``(status, body)``. ``ResponseParser`` reads the answer with llhttp
+(``httptools``, the parser of Node.js and uvicorn), framed as RFC 9112 says: a
+``Content-Length`` body, a chunked one (trailers skipped), or one that ends when the server
+closes the connection; 1xx interim answers are skipped; a ``gzip`` or ``deflate``
 ``Content-Encoding`` is decoded (as Go's client, the official CLI's, decodes gzip). A
 connection is kept for the next request unless the answer says ``Connection: close``, is an
 HTTP/1.0 answer without ``keep-alive``, ends with the connection, or brings more bytes than
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from typing import cast
+
+import httptools
 
 MAX_HEAD_BYTES = 64 * 1024
 """Longest status line and headers of an answer."""
@@ -29,138 +33,92 @@ class ProtocolError(ConnectionError):
 
 
 class ResponseParser:
-    """One response, fed in pieces: ``feed`` returns True once it is whole."""
+    """One response, fed in pieces: ``feed`` returns True once it is whole.
+
+    The framing is llhttp's (``httptools``, Node.js's parser); this class adds what the referee
+    needs on top: interim answers skipped, a body framed by the close, size limits, decoding."""
 
     def __init__(self) -> None:
-        self.buffer = bytearray()
         self.status = 0
         self.body = b""
         self.keep_alive = True
-        self._state = "head"  # head, length, chunk-size, chunk-data, trailers, close, done
-        self._remaining = 0
+        self._parser = httptools.HttpResponseParser(self)
         self._chunks: list[bytes] = []
+        self._size = 0
+        self._head_bytes = 0
+        self._headers_done = False
+        self._framed = False  # a Content-Length or chunked body (else: ends with the close)
         self._encoding = b""
+        self._done = False
 
     def feed(self, data: bytes) -> bool:
-        self.buffer += data
-        while True:
-            state = self._state
-            if state == "head":
-                if not self._head():
-                    return False
-            elif state == "length":
-                if len(self.buffer) < self._remaining:
-                    return False
-                self._finish(bytes(self.buffer[: self._remaining]), self._remaining)
-            elif state == "close":
-                if len(self.buffer) > MAX_BODY_BYTES:
-                    raise ProtocolError(f"answer body over {MAX_BODY_BYTES} bytes")
-                return False
-            elif state == "done":
-                if self.buffer:  # bytes past the answer: the connection is out of step
-                    self.keep_alive = False
+        if self._done:  # bytes past the answer: the connection is out of step
+            self.keep_alive = False
+            return True
+        if not self._headers_done:
+            self._head_bytes += len(data)
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as err:
+            if self._done:  # the answer was whole; what follows it is not
+                self.keep_alive = False
                 return True
-            elif not self._chunked():
-                return False
+            cause = err.__cause__ or err.__context__
+            if isinstance(cause, ProtocolError):  # raised by a callback below
+                raise cause from None
+            raise ProtocolError(f"not a valid HTTP/1.x answer: {err}") from None
+        if not self._headers_done and self._head_bytes > MAX_HEAD_BYTES:
+            raise ProtocolError(f"answer headers over {MAX_HEAD_BYTES} bytes")
+        return self._done
 
     def eof(self) -> bool:
         """The server closed the connection: True if that ends the answer (a body framed by
         the close), else ``ProtocolError``."""
-        if self._state == "close":
-            self.keep_alive = False
-            self._finish(bytes(self.buffer), len(self.buffer))
+        if self._done:
             return True
-        if self._state == "done":
+        if self._headers_done and not self._framed:
+            self.keep_alive = False
+            self._finish()
             return True
         raise ProtocolError("connection closed before the whole answer")
 
-    def _head(self) -> bool:
-        end = self.buffer.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self.buffer) > MAX_HEAD_BYTES:
-                raise ProtocolError(f"answer headers over {MAX_HEAD_BYTES} bytes")
-            return False
-        lines = bytes(self.buffer[:end]).split(b"\r\n")
-        del self.buffer[: end + 4]
-        status_line = lines[0]
-        if not status_line.startswith(b"HTTP/1.") or len(status_line) < 12:
-            raise ProtocolError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
-        code = status_line[9:12]
-        if not code.isdigit() or status_line[12:13] not in (b"", b" "):
-            raise ProtocolError(f"not an HTTP status line: {status_line[:80]!r}")
-        status = int(code)
-        if 100 <= status < 200:
-            return True  # an interim answer (100 Continue): the real one follows
-        length: int | None = None
-        chunked = False
-        connection = b""
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise ProtocolError(f"not a header line: {line[:80]!r}")
-            name = name.strip().lower()
-            if name == b"content-length":
-                value = value.strip()
-                if not value.isdigit() or (length is not None and int(value) != length):
-                    raise ProtocolError(f"bad Content-Length: {value[:40]!r}")
-                length = int(value)
-            elif name == b"transfer-encoding":
-                chunked = value.strip().lower().endswith(b"chunked")
-            elif name == b"connection":
-                connection = value.strip().lower()
-            elif name == b"content-encoding":
-                self._encoding = value.strip().lower()
+    # llhttp's callbacks
+    def on_message_begin(self) -> None:
+        if self._done:  # bytes past the answer: the connection is out of step
+            self.keep_alive = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        name = name.lower()
+        if name in (b"content-length", b"transfer-encoding"):
+            self._framed = True
+        elif name == b"content-encoding":
+            self._encoding = value.strip().lower()
+
+    def on_headers_complete(self) -> None:
+        status = self._parser.get_status_code()
+        if 100 <= status < 200:  # an interim answer (100 Continue): the real one follows
+            self._framed, self._encoding = False, b""
+            return
         self.status = status
-        if status_line.startswith(b"HTTP/1.0"):
-            self.keep_alive = b"keep-alive" in connection
-        else:
-            self.keep_alive = b"close" not in connection
+        self._headers_done = True
         if status in _NO_BODY:
-            self._finish(b"", 0)
-        elif chunked:
-            self._state = "chunk-size"
-        elif length is not None:
-            if length > MAX_BODY_BYTES:
-                raise ProtocolError(f"answer body over {MAX_BODY_BYTES} bytes")
-            self._state, self._remaining = "length", length
-        else:
-            self._state = "close"
-        return True
+            self._framed = True
 
-    def _chunked(self) -> bool:
-        """One step of a chunked body; False when it needs more bytes."""
-        if self._state == "chunk-data":
-            if len(self.buffer) < self._remaining + 2:
-                return False
-            if self.buffer[self._remaining : self._remaining + 2] != b"\r\n":
-                raise ProtocolError("chunk not followed by CRLF")
-            self._chunks.append(bytes(self.buffer[: self._remaining]))
-            del self.buffer[: self._remaining + 2]
-            self._state = "chunk-size"
-            return True
-        end = self.buffer.find(b"\r\n")
-        if end < 0:
-            if len(self.buffer) > MAX_HEAD_BYTES:
-                raise ProtocolError("chunk size line too long")
-            return False
-        line = bytes(self.buffer[:end])
-        del self.buffer[: end + 2]
-        if self._state == "trailers":
-            if not line:
-                self._finish(b"".join(self._chunks), 0)
-            return True
-        size = line.partition(b";")[0].strip()
-        try:
-            self._remaining = int(size, 16)
-        except ValueError:
-            raise ProtocolError(f"bad chunk size: {size[:40]!r}") from None
-        if self._remaining < 0 or sum(map(len, self._chunks)) + self._remaining > MAX_BODY_BYTES:
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > MAX_BODY_BYTES:
             raise ProtocolError(f"answer body over {MAX_BODY_BYTES} bytes")
-        self._state = "chunk-data" if self._remaining else "trailers"
-        return True
+        self._chunks.append(body)
 
-    def _finish(self, body: bytes, used: int) -> None:
-        del self.buffer[:used]
+    def on_message_complete(self) -> None:
+        if not self._headers_done:  # the end of an interim answer
+            self._head_bytes = 0
+            return
+        self.keep_alive = self._parser.should_keep_alive()
+        self._finish()
+
+    def _finish(self) -> None:
+        body = b"".join(self._chunks)
         if self._encoding in (b"gzip", b"x-gzip", b"deflate"):
             window = 31 if self._encoding != b"deflate" else 15
             try:
@@ -168,7 +126,7 @@ class ResponseParser:
             except zlib.error as err:
                 raise ProtocolError(f"bad {self._encoding.decode()} body: {err}") from None
         self.body = body
-        self._state = "done"
+        self._done = True
 
 
 class Connection(asyncio.Protocol):
@@ -181,8 +139,7 @@ class Connection(asyncio.Protocol):
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
         self.open = True
 
     def request(self, data: bytes) -> asyncio.Future[tuple[int, bytes]]:
