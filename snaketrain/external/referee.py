@@ -1,7 +1,7 @@
 """The HTTP referee: whole games on the reference engine, external snakes asked over HTTP.
 
 Each turn every living HTTP snake gets the official ``/move`` body (``rules.api``) at once, over
-one aiohttp session (``transport.HttpClient``: kept-alive connections), and many games run
+one client (``transport.HttpClient``: kept-alive connections), and many games run
 concurrently. As the official CLI (``battlesnake play``, cli/commands/play.go) does: ``/start``
 goes to every snake before turn 1 and ``/end`` to every snake after the last turn, both with
 errors ignored; a

@@ -86,3 +86,72 @@ def test_a_refused_connection_is_a_transport_error():
 def test_post_outside_async_with_says_so():
     with pytest.raises(RuntimeError, match="outside `async with`"):
         asyncio.run(HttpClient().post("http://127.0.0.1:9/move", b"{}", 1.0))
+
+
+@pytest.fixture
+def raw() -> Iterator[tuple[str, list[bytes]]]:
+    """A server that reads one request per connection, answers it with the bytes queued for it
+    in ``answers`` (one entry a connection, b"" for no answer) and closes the connection."""
+    answers: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(4096)
+                conn.sendall(answers.pop(0))
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", answers
+    listener.close()
+
+
+def test_a_connection_the_server_closed_is_not_reused(raw):
+    url, answers = raw
+    answers += [b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"] * 2
+
+    async def two() -> list[tuple[int, bytes]]:
+        async with new_client(4) as client:
+            first = await client.post(url + "/move", b"{}", 5.0)
+            await asyncio.sleep(0.2)  # the server's close reaches the client
+            return [first, await client.post(url + "/move", b"{}", 5.0)]
+
+    assert asyncio.run(two()) == [(200, b"a"), (200, b"a")]
+
+
+def test_an_answer_that_is_not_http_or_ends_early_is_a_transport_error(raw):
+    url, answers = raw
+    answers += [b"SSH-2.0-OpenSSH\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{}", b""]
+    assert asyncio.run(_posts(url, ["/move"] * 3)) == [TransportError] * 3
+
+
+def test_a_body_framed_by_the_close_comes_back(raw):
+    url, answers = raw
+    answers.append(b'HTTP/1.0 200 OK\r\n\r\n{"move":"up"}')
+    assert asyncio.run(_posts(url, ["/move"])) == [(200, b'{"move":"up"}')]
+
+
+def test_requests_past_the_limit_wait_for_a_slot(url):
+    async def many() -> list[tuple[int, bytes]]:
+        async with new_client(1) as client:
+            posts = (client.post(url + "/move", b"[%d]" % k, 5.0) for k in range(3))
+            return list(await asyncio.gather(*posts))
+
+    assert asyncio.run(many()) == [(200, b"application/json [%d]" % k) for k in range(3)]
+
+
+@pytest.mark.parametrize("bad", ["ftp://127.0.0.1/x", "http:///move", "http://127.0.0.1:99999"])
+def test_a_url_that_is_not_http_is_a_transport_error(bad):
+    with pytest.raises(TransportError, match="not a valid URL"):
+        asyncio.run(_posts_raising(bad))
+
+
+async def _posts_raising(url: str) -> None:
+    async with new_client(1) as client:
+        await client.post(url, b"{}", 1.0)
