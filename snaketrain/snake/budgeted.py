@@ -77,6 +77,14 @@ class Tail:
         return min(seen[min(len(seen) - 1, int(TAIL_QUANTILE * len(seen)))], self.cap)
 
 
+def tail_start(began: float, ended: float, deadline: float) -> float:
+    """When a search from ``began`` to ``ended`` with ``deadline`` stopped owing nothing to
+    the margin: its deadline if it ran past it (the kernel's last children before a clock read
+    are the margin's too), else its end; a search that began past its deadline (the request
+    waited for a worker) ran depth 1 regardless, so only what follows its end counts."""
+    return ended if began >= deadline else min(ended, deadline)
+
+
 class BudgetedHeuristic:
     """The heuristic snake of ``config``, searching ``budget_ms`` per move."""
 

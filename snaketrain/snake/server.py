@@ -39,7 +39,7 @@ import torch
 from snaketrain.rules.api import BoardError, board_from_api
 from snaketrain.rules.types import Board
 
-from .budgeted import BudgetedHeuristic, Tail
+from .budgeted import BudgetedHeuristic, Tail, tail_start
 from .config import Config, ConfigError, config_hash
 from .configfile import load_config
 from .heuristic import HeuristicPolicy
@@ -359,8 +359,9 @@ class SnakeHandler(JsonHandler):
         """The budgeted search's move, logged with the depth it reached and its time; the
         budget counts from the request's arrival (``started``), and ``reply`` measures the
         tail that follows the search (``budgeted.Tail``)."""
+        began = time.monotonic()
         chosen, found = policy.search(move.board, move.you, move.seed, started=self.started)
-        self.tail_from = (policy.tail, min(time.monotonic(), found.deadline))
+        self.tail_from = (policy.tail, tail_start(began, time.monotonic(), found.deadline))
         log.info(
             "game %s turn %d: move %s, depth %d, %d nodes, %.0f ms",
             move.game_id,

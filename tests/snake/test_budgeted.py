@@ -24,6 +24,7 @@ from snaketrain.snake.budgeted import (
     BudgetedHeuristic,
     Tail,
     budgeted_factory,
+    tail_start,
 )
 from snaketrain.snake.random_safe import safe_moves
 from snaketrain.snake.server import make_server
@@ -109,6 +110,12 @@ def test_the_margin_is_a_high_quantile_of_the_measured_tails_capped_at_a_quarter
     for _ in range(64):
         tail.observe(5.0)
     assert tail.margin() == 0.075  # a quarter of 300 ms
+
+
+def test_the_tail_starts_at_the_deadline_or_the_search_end_whichever_came_first() -> None:
+    assert tail_start(1.0, 1.2, deadline=1.3) == 1.2  # ended early
+    assert tail_start(1.0, 1.31, deadline=1.3) == 1.3  # ran past: the overshoot counts
+    assert tail_start(1.4, 1.45, deadline=1.3) == 1.45  # began late: depth 1 does not count
 
 
 def test_the_search_ends_the_margin_before_the_budget_counted_from_the_start() -> None:
