@@ -39,7 +39,7 @@ import torch
 from snaketrain.rules.api import BoardError, board_from_api
 from snaketrain.rules.types import Board
 
-from .budgeted import BudgetedHeuristic
+from .budgeted import BudgetedHeuristic, Tail, tail_start
 from .config import Config, ConfigError, config_hash
 from .configfile import load_config
 from .heuristic import HeuristicPolicy
@@ -279,6 +279,14 @@ class SnakeServer(JsonServer):
 
 class SnakeHandler(JsonHandler):
     server: SnakeServer
+    # set by a budgeted search: its policy's tail and when the tail began
+    tail_from: tuple[Tail, float] | None = None
+
+    def reply(self, status: int, payload: Mapping[str, Any]) -> None:
+        tail_from, self.tail_from = self.tail_from, None
+        super().reply(status, payload)
+        if tail_from is not None:
+            tail_from[0].observe(time.monotonic() - tail_from[1])
 
     # -- routes --
 
@@ -347,10 +355,13 @@ class SnakeHandler(JsonHandler):
         finally:
             workers.release()
 
-    @staticmethod
-    def search(policy: BudgetedHeuristic, move: MoveRequest) -> str:
-        """The budgeted search's move, logged with the depth it reached and its time."""
-        chosen, found = policy.search(move.board, move.you, move.seed)
+    def search(self, policy: BudgetedHeuristic, move: MoveRequest) -> str:
+        """The budgeted search's move, logged with the depth it reached and its time; the
+        budget counts from the request's arrival (``started``), and ``reply`` measures the
+        tail that follows the search (``budgeted.Tail``)."""
+        began = time.monotonic()
+        chosen, found = policy.search(move.board, move.you, move.seed, started=self.started)
+        self.tail_from = (policy.tail, tail_start(began, time.monotonic(), found.deadline))
         log.info(
             "game %s turn %d: move %s, depth %d, %d nodes, %.0f ms",
             move.game_id,

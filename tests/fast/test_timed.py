@@ -3,12 +3,14 @@ of the compiled heuristic searching that depth; depth 1 at least, however small 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 
 from snaketrain.fast.score import weight_table
 from snaketrain.fast.state import from_boards
-from snaketrain.fast.timed import timed_move
+from snaketrain.fast.timed import next_depth_seconds, now, timed_move
 from snaketrain.rules import batched as bt
 from snaketrain.rules.game import play_game
 from snaketrain.rules.types import MOVES, Settings
@@ -94,3 +96,43 @@ def test_deeper_budgets_reach_the_cap_and_stop_there() -> None:
     row = weight_table([default_config()])[0]
     assert timed_move(st, 0, row, FOREVER, max_depth=3).depth == 3
     assert timed_move(st, 0, row, FOREVER, max_depth=1).depth == 1
+
+
+def scripted(readings: list[float]) -> Callable[[], float]:
+    """A fake clock: the real clock's reading now, plus ``readings`` one per call (the last
+    repeated), so the kernel's own deadline (the real clock) stays far away."""
+    base, calls = now(), iter(readings)
+    last = [0.0]
+
+    def clock() -> float:
+        last[0] = next(calls, last[0])
+        return base + last[0]
+
+    return clock
+
+
+def test_the_next_depth_is_predicted_from_the_last_ones_time_and_growth() -> None:
+    assert next_depth_seconds(0.02, 900, 100) == pytest.approx(0.18)
+    assert next_depth_seconds(0.02, 50, 100) == 0.02  # a smaller tree: no shrinking
+    assert next_depth_seconds(0.02, 10, 0) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(("depth_2_took", "depth"), [(500.0, 2), (1.0, 3)])
+def test_a_depth_predicted_not_to_finish_is_not_started(depth_2_took: float, depth: int) -> None:
+    st = as_fast(bt.standard_starts(7, 2, torch.arange(1) + 3))
+    row = weight_table([default_config()])[0]
+    # readings: start, depth 1 from 0 to 1 s, depth 2 from 1 s to 1 + depth_2_took, depth 3's
+    # start; the budget is 1000 s, so depth 3 (>= depth 2's time) cannot fit after 501 s
+    end = 1.0 + depth_2_took
+    clock = scripted([0.0, 0.0, 1.0, 1.0, end, end, end + 1.0, end + 1.0])
+    found = timed_move(st, 0, row, 1000.0, max_depth=3, clock=clock)
+    assert (found.depth, found.predicted) == (depth, depth == 2)
+
+
+def test_the_deadline_counts_from_the_start_given() -> None:
+    st = as_fast(bt.standard_starts(7, 2, torch.arange(1) + 3))
+    row = weight_table([default_config()])[0]
+    started = now() - 10.0  # the request came a whole budget ago: only depth 1 runs
+    found = timed_move(st, 0, row, 10.0, started=started)
+    assert (found.depth, found.predicted, found.deadline) == (1, False, started + 10.0)
+    assert timed_move(st, 0, row, 10.0, max_depth=2, started=now()).depth == 2

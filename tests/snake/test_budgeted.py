@@ -6,6 +6,8 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,14 @@ from snaketrain.rules import batched as bt
 from snaketrain.rules.api import game_to_api, move_request
 from snaketrain.rules.start import standard_start
 from snaketrain.rules.types import MOVES, Settings
-from snaketrain.snake.budgeted import DEFAULT_BUDGET_MS, BudgetedHeuristic, budgeted_factory
+from snaketrain.snake.budgeted import (
+    DEFAULT_BUDGET_MS,
+    FIRST_TAIL_S,
+    BudgetedHeuristic,
+    Tail,
+    budgeted_factory,
+    tail_start,
+)
 from snaketrain.snake.random_safe import safe_moves
 from snaketrain.snake.server import make_server
 from snaketrain.snake.space import default_config, dump_config
@@ -87,3 +96,73 @@ def test_serve_refuses_a_negative_or_bad_budget(
         "snaketrain serve: error: argument --move-budget-ms: --move-budget-ms must be "
         f"0..60000, got {bad!r}\n"
     )
+
+
+def test_the_margin_is_a_high_quantile_of_the_measured_tails_capped_at_a_quarter() -> None:
+    tail = Tail(0.3)
+    assert tail.margin() == FIRST_TAIL_S
+    for ms in range(1, 21):  # 1..20 ms
+        tail.observe(ms / 1000)
+    assert len(tail) == 20
+    assert tail.margin() == 0.020  # the 95th percentile of 20: the largest
+    tail.observe(-1.0)  # counted as 0: now 0..20 ms, the 95th percentile of 21 is 19 ms
+    assert tail.margin() == 0.019
+    for _ in range(64):
+        tail.observe(5.0)
+    assert tail.margin() == 0.075  # a quarter of 300 ms
+
+
+def test_the_tail_starts_at_the_deadline_or_the_search_end_whichever_came_first() -> None:
+    assert tail_start(1.0, 1.2, deadline=1.3) == 1.2  # ended early
+    assert tail_start(1.0, 1.31, deadline=1.3) == 1.3  # ran past: the overshoot counts
+    assert tail_start(1.4, 1.45, deadline=1.3) == 1.45  # began late: depth 1 does not count
+
+
+def test_the_search_ends_the_margin_before_the_budget_counted_from_the_start() -> None:
+    policy = BudgetedHeuristic(default_config(), 40)
+    policy.tail.observe(1.0)  # the margin: capped at 10 ms
+    board = standard_start(11, ["you", "them"], 5)
+    started = time.monotonic() - 1.0  # the request came a second ago
+    move, found = policy.search(board, "you", 1, started=started)
+    assert found.deadline == pytest.approx(started + 0.030)
+    assert (found.depth, move) == (1, MOVES[found.move])
+
+
+def serving(tmp_path: Path, budget_ms: int):  # type: ignore[no-untyped-def]
+    config = tmp_path / "config.yaml"
+    config.write_text(dump_config(default_config()), encoding="utf-8")
+    srv = make_server(config, port=0, make=budgeted_factory(budget_ms))
+    threading.Thread(target=srv.serve_forever, args=(0.01,), daemon=True).start()
+    return srv
+
+
+def test_the_server_counts_the_budget_from_arrival_and_measures_the_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srv = serving(tmp_path, 30)
+    policy = srv.live.current.policy
+    assert isinstance(policy, BudgetedHeuristic)
+    seen: list[tuple[float | None, float]] = []
+    search = policy.search
+
+    def spy(board, snake_id, seed, started=None):  # type: ignore[no-untyped-def]
+        seen.append((started, time.monotonic()))
+        return search(board, snake_id, seed, started)
+
+    monkeypatch.setattr(policy, "search", spy)
+    try:
+        board = standard_start(11, ["you", "them"], 5)
+        body = json.dumps(move_request(board, "you", game_to_api("g-8", Settings())))
+        before = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", srv.server_address[1], timeout=30)
+        for _ in range(2):
+            conn.request("POST", "/move", body=body, headers={"Content-Type": "application/json"})
+            assert json.loads(conn.getresponse().read())["move"] in safe_moves(board, "you")
+        conn.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert len(seen) == 2
+    for started, searching in seen:
+        assert started is not None and before <= started <= searching
+    assert len(policy.tail) == 2
