@@ -161,7 +161,8 @@ class Instance:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
-        """SIGTERM to the process group, SIGKILL after ``STOP_GRACE_S``."""
+        """SIGTERM to the process group, SIGKILL after ``STOP_GRACE_S``; returns once the group
+        is gone."""
         if self.proc is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -174,7 +175,36 @@ class Instance:
             self.proc.wait()
         with contextlib.suppress(ProcessLookupError):  # anything the snake left in its group
             os.killpg(self.proc.pid, signal.SIGKILL)
+        _wait_group_gone(self.proc.pid)
         self.proc = None
+
+
+def _wait_group_gone(pgid: int, timeout_s: float = STOP_GRACE_S) -> None:
+    """Until no living process of group ``pgid`` is left (a SIGKILLed process lingers a
+    moment before the kernel ends it; zombies, dead but not yet reaped, do not count), at most
+    ``timeout_s``. Where ``/proc`` is missing it returns at once."""
+    deadline = time.monotonic() + timeout_s
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` is running (read from ``/proc``)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return False
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
 
 
 @dataclass

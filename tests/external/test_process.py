@@ -86,3 +86,17 @@ def test_kill_9_of_the_trainer_leaves_no_snake(tmp_path):
     finally:
         trainer.kill()
         trainer.wait()
+
+
+def test_a_killed_group_is_waited_for_and_zombies_do_not_count():
+    from snaketrain.external.process import _group_alive, _wait_group_gone
+
+    proc = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        assert _group_alive(proc.pid)
+        os.killpg(proc.pid, signal.SIGKILL)
+        _wait_group_gone(proc.pid, timeout_s=30.0)
+        assert not _group_alive(proc.pid)  # dead, though not reaped yet (a zombie)
+    finally:
+        proc.kill()
+        proc.wait()
