@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
 .venv/bin/ruff check .
-# One process by default; SNAKETRAIN_TEST_WORKERS=auto (or N) spreads tests over pytest-xdist workers.
-exec .venv/bin/python -m pytest -n "${SNAKETRAIN_TEST_WORKERS:-0}" "$@"
+# One pytest-xdist worker per core by default; SNAKETRAIN_TEST_WORKERS=N (0: one process).
+exec .venv/bin/python -m pytest -n "${SNAKETRAIN_TEST_WORKERS:-auto}" "$@"
