@@ -26,11 +26,11 @@ from snaketrain.rules.api import board_from_api, game_to_api, move_request
 from snaketrain.rules.start import standard_start
 from snaketrain.rules.types import MOVES, Settings
 from snaketrain.snake.heuristic import HeuristicPolicy
+from snaketrain.snake.liveconfig import LiveConfig
 from snaketrain.snake.policy import decide
 from snaketrain.snake.random_safe import safe_moves
 from snaketrain.snake.server import (
     MAX_BODY_BYTES,
-    LiveConfig,
     SnakeHandler,
     SnakeServer,
     make_policy,
