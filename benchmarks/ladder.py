@@ -4,6 +4,7 @@ one below it, in paired 1v1 11x11 games (each seed played twice, seats swapped).
     python benchmarks/ladder.py [--pairs 500] [--batch 1024] [--config config.yaml]
                                 [--part all|rungs|config|speed|http] [--threads 1]
                                 [--move-budget-ms 300] [--concurrency 4]
+                                [--opponent-url URL] [--move-timeout-ms 1000]
 
 Prints a markdown table of win rates (draws count half) and the games/min of each match, one
 row as each match ends (games/min is wall-clock time on this machine, whatever else runs).
@@ -12,13 +13,17 @@ row as each match ends (games/min is wall-clock time on this machine, whatever e
 N``) against today's served snake (``--move-budget-ms 0``, the config's fixed search), both
 the same config, each its own ``snaketrain serve`` on loopback, played through the HTTP
 referee (1 s move timeout, a missed move goes straight on as on the platform), ``--concurrency``
-games at a time; the row also counts the moves each side missed.
+games at a time; the row also counts the moves each side missed. ``--opponent-url URL`` plays
+the budgeted server against a snake already served at ``URL`` (a snake snaketrain did not
+start, e.g. a public snake on loopback) instead of today's; ``--move-timeout-ms`` is the move
+timeout both sides get (500 is the official one).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
@@ -31,7 +36,7 @@ import torch
 
 from snaketrain.arena.runner import GameSpec, run_games
 from snaketrain.external.process import Instances
-from snaketrain.external.referee import HttpGame, HttpSnake, Referee
+from snaketrain.external.referee import HttpGame, HttpSnake, Referee, Seat
 from snaketrain.external.spec import SnakeSpec
 from snaketrain.external.transport import new_client
 from snaketrain.rules import rng
@@ -85,7 +90,9 @@ def ladder(
             yield play(me, batched_policy(rung), pairs, seed, batch)
 
 
-def served(work: Path, config: str, budget_ms: int, instances: int) -> SnakeSpec:
+def served(
+    work: Path, config: str, budget_ms: int, instances: int, timeout_ms: int = 1000
+) -> SnakeSpec:
     repo = work / f"budget-{budget_ms}"
     repo.mkdir()
     (repo / "config.yaml").write_bytes(Path(config).read_bytes())
@@ -94,14 +101,14 @@ def served(work: Path, config: str, budget_ms: int, instances: int) -> SnakeSpec
         repo=repo,
         start=f"{start} --move-budget-ms {budget_ms}",
         instances=instances,
-        move_timeout_ms=1000,
+        move_timeout_ms=timeout_ms,
         ready_timeout_s=300,
         name=f"serve --move-budget-ms {budget_ms}",
     )
 
 
 async def _http_games(
-    a: HttpSnake, b: HttpSnake, pairs: int, seed: int, concurrency: int, instances: int
+    a: Seat, b: Seat, pairs: int, seed: int, concurrency: int, instances: int
 ) -> list[tuple[HttpGame, tuple[int, int]]]:
     jobs = [(rng.game_seed(seed, i), seats) for i in range(pairs) for seats in ((0, 1), (1, 0))]
     out: list[tuple[HttpGame, tuple[int, int]]] = []
@@ -127,22 +134,31 @@ async def _http_games(
 
 
 def play_http(
-    config: str, budget_ms: int, pairs: int, seed: int = 1, concurrency: int = 4
+    config: str,
+    budget_ms: int,
+    pairs: int,
+    seed: int = 1,
+    concurrency: int = 4,
+    opponent_url: str | None = None,
+    timeout_ms: int = 1000,
 ) -> tuple[Match, str]:
-    """``pairs`` seeds over HTTP, the budgeted server in seat 0 and again in seat 1."""
+    """``pairs`` seeds over HTTP, the budgeted server in seat 0 and again in seat 1; its
+    opponent is today's served snake, or the snake already served at ``opponent_url``."""
     instances = max(1, concurrency // 2)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        specs = [served(work, config, ms, instances) for ms in (budget_ms, 0)]
-        with (
-            Instances(specs[0], specs[0].config_path, work / "logs-a") as ia,
-            Instances(specs[1], specs[1].config_path, work / "logs-b") as ib,
-        ):
-            a = HttpSnake(specs[0].name, ia, timeout_ms=1000)
-            b = HttpSnake(specs[1].name, ib, timeout_ms=1000)
-            start = time.perf_counter()
-            games = asyncio.run(_http_games(a, b, pairs, seed, concurrency, instances))
-            minutes = (time.perf_counter() - start) / 60
+        budgets = (budget_ms,) if opponent_url else (budget_ms, 0)
+        seats: list[Seat] = []
+        for k, ms in enumerate(budgets):
+            spec = served(work, config, ms, instances, timeout_ms)
+            started = stack.enter_context(Instances(spec, spec.config_path, work / f"logs-{k}"))
+            seats.append(HttpSnake(spec.name, started, timeout_ms=timeout_ms))
+        if opponent_url:
+            seats.append(HttpSnake.at(opponent_url, opponent_url, timeout_ms=timeout_ms))
+        a, b = seats
+        start = time.perf_counter()
+        games = asyncio.run(_http_games(a, b, pairs, seed, concurrency, instances))
+        minutes = (time.perf_counter() - start) / 60
     wins = losses = 0
     missed = [0, 0]
     for game, seats in games:
@@ -178,7 +194,7 @@ def table(matches: list[Match]) -> str:
     return "\n".join([HEADER, *(row(m) for m in matches)])
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=500, help="seeds per match (2 games each)")
     parser.add_argument("--batch", type=int, default=1024)
@@ -196,11 +212,44 @@ def main() -> None:
     )
     parser.add_argument("--move-budget-ms", type=int, default=300, help="--part http only")
     parser.add_argument("--concurrency", type=int, default=4, help="--part http: games at once")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--opponent-url",
+        default=None,
+        help="--part http: play against the snake served at this http(s) URL instead of today's",
+    )
+    parser.add_argument(
+        "--move-timeout-ms", type=int, default=1000, help="--part http: move timeout, both sides"
+    )
+    args = parser.parse_args(argv)
+    if args.opponent_url is not None:
+        if args.part != "http":
+            parser.error(f"--opponent-url needs --part http (got --part {args.part})")
+        if not args.opponent_url.startswith(("http://", "https://")) or args.opponent_url in (
+            "http://",
+            "https://",
+        ):
+            parser.error(
+                f"--opponent-url must be an http:// or https:// URL (got {args.opponent_url!r})"
+            )
+    if not 1 <= args.move_timeout_ms <= 60_000:
+        parser.error(f"--move-timeout-ms must be 1..60000 (got {args.move_timeout_ms})")
+    if args.concurrency < 1:
+        parser.error(f"--concurrency must be at least 1 (got {args.concurrency})")
+    return args
+
+
+def main() -> None:
+    args = parse_args()
     if args.part == "http":
         print(HEADER, flush=True)
         m, missed = play_http(
-            args.config, args.move_budget_ms, args.pairs, args.seed, args.concurrency
+            args.config,
+            args.move_budget_ms,
+            args.pairs,
+            args.seed,
+            args.concurrency,
+            args.opponent_url,
+            args.move_timeout_ms,
         )
         print(row(m), flush=True)
         print(missed, flush=True)
