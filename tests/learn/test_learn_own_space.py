@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from spacekit import OWN
 from taskkit import match_result
 
 from snaketrain.arena.result import Verdict
 from snaketrain.learn import mixing, patterns, surrogate
 from snaketrain.learn.history import Attempt, ChangeHistory, attempts_of, steps_of, unit_vector
-from snaketrain.snake.space import Param, Space, default_config
+from snaketrain.snake.space import default_config
 from snaketrain.tuning.advisor import Proposal
 
-OWN = Space(
-    (
-        Param("greed", "apple", "float", 2.0, "apple weight", 0.0, 10.0),
-        Param("greed", "hunger", "int", 40, "health below which it eats", 0, 100),
-        Param("caution", "room", "float", 1.0, "room weight", 0.1, 100.0, log=True),
-        Param("style", "straight", "bool", False, "keep going straight on ties"),
-    ),
-    source="space.yaml",
-)
 BEST = default_config(OWN)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from spacekit import OWN
 
-from snaketrain.snake.space import Config, Param, Space, default_config
+from snaketrain.snake.space import Config, default_config
 from snaketrain.training.tune import load_tuner, read_tuner, save_tuner, start_tuner
 from snaketrain.tuning.cma import CmaState, plan_generation, tell_generation
 from snaketrain.tuning.perturb import RandomPerturbation
@@ -13,15 +14,6 @@ from snaketrain.tuning.spsa import SpsaState, apply_batch, plan_batch
 from snaketrain.tuning.spsa_settings import SpsaSettings, describe, parse_settings
 from snaketrain.tuning.tunables import TuneSettingsError, select_keys
 
-OWN = Space(
-    (
-        Param("greed", "apple", "float", 2.0, "apple weight", 0.0, 10.0),
-        Param("greed", "hunger", "int", 40, "health below which it eats", 0, 100),
-        Param("caution", "room", "float", 1.0, "room weight", 0.1, 100.0, log=True),
-        Param("style", "straight", "bool", False, "keep going straight on ties"),
-    ),
-    source="space.yaml",
-)
 TUNED = ("greed.apple", "greed.hunger", "caution.room")
 
 
