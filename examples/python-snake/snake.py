@@ -62,6 +62,7 @@ def choose(request: dict, weights: dict[str, float]) -> str:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the referee reuses its connections
+    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
 
     def reply(self, payload: dict) -> None:
         body = json.dumps(payload).encode()
