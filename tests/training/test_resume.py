@@ -41,7 +41,15 @@ TINY = {
 }
 
 
-def start(tmp: Path, repo: Path, *flags: str) -> subprocess.Popen[str]:
+# SPRT(0,5) up to 64 pairs: an iteration of many benchmark batches, so a kill after the first
+# few lands mid-benchmark even on a fast, idle machine (16 pairs finished in a fraction of a
+# second there, before the kill).
+LONG = TINY | {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 64}
+
+
+def start(
+    tmp: Path, repo: Path, *flags: str, settings: dict[str, object] = TINY
+) -> subprocess.Popen[str]:
     driver = tmp / "driver.py"
     driver.write_text(DRIVER)
     env = os.environ | {
@@ -53,7 +61,7 @@ def start(tmp: Path, repo: Path, *flags: str) -> subprocess.Popen[str]:
         [
             sys.executable,
             str(driver),
-            json.dumps(TINY),
+            json.dumps(settings),
             "train",
             "--settings-block",
             "tiny",
@@ -91,14 +99,14 @@ def wait_for(predicate, proc: subprocess.Popen[str], timeout: float = 240) -> No
 def test_kill_9_mid_benchmark_replays_no_finished_shard(tmp_path: Path, repo: Path) -> None:
     runs = tmp_path / "results" / "benchmark_runs.jsonl"
     log = tmp_path / "results" / "training_log.jsonl"
-    proc = start(tmp_path, repo, "--max-iterations", "1")
+    proc = start(tmp_path, repo, "--max-iterations", "1", settings=LONG)
     wait_for(lambda: len(lines(runs)) >= 5, proc)  # strength shards + some SPRT batches
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not lines(log), "the kill came after the iteration finished; nothing was tested"
     played_before = len(lines(runs))
 
-    again = start(tmp_path, repo, "--max-iterations", "1")
+    again = start(tmp_path, repo, "--max-iterations", "1", settings=LONG)
     out, _ = again.communicate(timeout=600)
     assert again.returncode == 0, out
     keys = Counter(json.loads(x)["key"] for x in lines(runs))
