@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_resume import lines, start, wait_for
+from test_resume import LONG, lines, start, wait_for
 
 from snaketrain.trainlog import TrainingLog
 
@@ -23,14 +23,14 @@ def test_a_killed_run_resumes_with_a_fresh_prefect_home(
     monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     runs = tmp_path / "results" / "benchmark_runs.jsonl"
     log = tmp_path / "results" / "training_log.jsonl"
-    proc = start(tmp_path, repo, "--max-iterations", "1")
+    proc = start(tmp_path, repo, "--max-iterations", "1", settings=LONG)
     wait_for(lambda: len(lines(runs)) >= 5, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not lines(log), "the kill came after the iteration finished; nothing was tested"
     (tmp_path / "prefect-home").rename(tmp_path / "old-prefect-home")  # its database too
 
-    again = start(tmp_path, repo, "--max-iterations", "1")
+    again = start(tmp_path, repo, "--max-iterations", "1", settings=LONG)
     out, _ = again.communicate(timeout=600)
     assert again.returncode == 0, out
     keys = Counter(json.loads(x)["key"] for x in lines(runs))
