@@ -181,19 +181,21 @@ class Instance:
 
 def _wait_group_gone(pgid: int, timeout_s: float = STOP_GRACE_S) -> None:
     """Until no living process of group ``pgid`` is left (a SIGKILLed process lingers a
-    moment before the kernel ends it; zombies, dead but not yet reaped, do not count), at most
-    ``timeout_s``. Where ``/proc`` is missing it returns at once."""
+    moment before the kernel ends it), at most ``timeout_s``. Where ``/proc`` is missing it
+    returns at once."""
     deadline = time.monotonic() + timeout_s
-    while _group_alive(pgid) and time.monotonic() < deadline:
+    while group_pids(pgid) and time.monotonic() < deadline:
         time.sleep(0.01)
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` is running (read from ``/proc``)."""
+def group_pids(pgid: int) -> list[int]:
+    """The living processes of process group ``pgid``, read from ``/proc`` (zombies, dead but
+    not yet reaped, are not counted; none without ``/proc``)."""
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return False
+        return []
+    out = []
     for name in entries:
         if not name.isdigit():
             continue
@@ -203,8 +205,8 @@ def _group_alive(pgid: int) -> bool:
         except (OSError, IndexError):
             continue
         if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-            return True
-    return False
+            out.append(int(name))
+    return out
 
 
 @dataclass

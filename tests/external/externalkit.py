@@ -46,20 +46,6 @@ def pids_alive(pids: list[int]) -> list[int]:
     return out
 
 
-def group_pids(pgid: int) -> list[int]:
-    """Living processes of process group ``pgid``."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                out.append(int(entry.name))
-    return out
-
-
 def bad_spec(tmp: Path, mode: str, **kw: object) -> SnakeSpec:
     """``badsnake.py MODE`` as an external snake (repo: ``tmp``, with an empty config)."""
     (tmp / "config.yaml").write_text("{}\n")

@@ -12,9 +12,9 @@ from dataclasses import replace
 
 import pytest
 
-from snaketrain.external.process import BuildError, Instances, StartError, build
+from snaketrain.external.process import BuildError, Instances, StartError, build, group_pids
 
-from .externalkit import ROOT, bad_spec, group_pids, pids_alive
+from .externalkit import ROOT, bad_spec, pids_alive
 
 
 def test_instances_answer_and_stop_with_their_group(tmp_path):
@@ -89,14 +89,14 @@ def test_kill_9_of_the_trainer_leaves_no_snake(tmp_path):
 
 
 def test_a_killed_group_is_waited_for_and_zombies_do_not_count():
-    from snaketrain.external.process import _group_alive, _wait_group_gone
+    from snaketrain.external.process import _wait_group_gone
 
     proc = subprocess.Popen(["sleep", "30"], start_new_session=True)
     try:
-        assert _group_alive(proc.pid)
+        assert group_pids(proc.pid) == [proc.pid]
         os.killpg(proc.pid, signal.SIGKILL)
         _wait_group_gone(proc.pid, timeout_s=30.0)
-        assert not _group_alive(proc.pid)  # dead, though not reaped yet (a zombie)
+        assert not group_pids(proc.pid)  # dead, though not reaped yet (a zombie)
     finally:
         proc.kill()
         proc.wait()
