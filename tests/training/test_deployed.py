@@ -34,11 +34,11 @@ TINY = {
     "max_turns": 120,
     "batch_size": 32,
 }
-#: The run's own ``settings`` parameter over the block: SPRT(0, 5) cannot decide within 64
-#: pairs, so each iteration plays 16 batches and the tests stop the worker long before the
+#: The run's own ``settings`` parameter over the block: SPRT(0, 5) cannot decide within 192
+#: pairs, so each iteration plays 48 batches and the tests stop the worker long before the
 #: first one ends (with TINY's 2 batches a fast machine, or two xdist workers, finished both
 #: iterations before the test saw the first game).
-LONG = {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 64}
+LONG = {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 192}
 
 
 def readme_blocks() -> list[list[str]]:
