@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gatekit import Gated, gated_snake
 from trainkit import git
 
 from snaketrain.snake.space import default_config, dump_config
@@ -53,3 +54,12 @@ def prefect_storage(prefect_api: None, tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "prefect-results"
     with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: path}):
         yield path
+
+
+@pytest.fixture
+def gated() -> Iterator[Gated]:
+    """An opponent served over HTTP whose every move takes 0.2 s until ``gated.open()``: a
+    test that stops a run mid-iteration plays against it so that the iteration is still going
+    when the stop lands (see tests/gatekit.py)."""
+    with gated_snake() as snake:
+        yield snake

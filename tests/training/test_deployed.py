@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from gatekit import Gated
 from serverkit import free_port, post, server_env, start, stop, wait_healthy
 
 from snaketrain.trainlog import TrainingLog
@@ -34,11 +35,12 @@ TINY = {
     "max_turns": 120,
     "batch_size": 32,
 }
-#: The run's own ``settings`` parameter over the block: SPRT(0, 5) cannot decide within 192
-#: pairs, so each iteration plays 48 batches and the tests stop the worker long before the
-#: first one ends (with TINY's 2 batches a fast machine, or two xdist workers, finished both
-#: iterations before the test saw the first game).
-LONG = {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 192}
+#: The run's own ``settings`` parameter over the block: SPRT(0, 5) cannot decide within 64
+#: pairs, so each iteration plays 16 batches, and against the gated opponent (``gated``) each
+#: game takes 0.2 s a turn until the test opens the gate: the tests stop the worker long before
+#: the first iteration ends (with TINY's 2 batches of a built-in opponent, or 48 of them, an
+#: idle machine finished both iterations while the test stopped the worker).
+LONG = {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 64}
 
 
 def readme_blocks() -> list[list[str]]:
@@ -143,14 +145,19 @@ class Started:
     run_id: str
     base: str  # the README's `prefect deployment run` line up to its parameters
     worker_line: str
+    settings: dict  # the run's own settings parameter: LONG and the gated opponent
 
 
 def start_tiny_run(
-    shell: Shell, tmp_path: Path, repo: Path, before_run: Callable[[str], None] | None = None
+    shell: Shell,
+    tmp_path: Path,
+    repo: Path,
+    gated: Gated,
+    before_run: Callable[[str], None] | None = None,
 ) -> Started:
     """The README's setup lines typed in order, then a deployed 2-iteration run of 7x7 games
-    with a saved settings block and LONG over it, waited for until it is Running
-    (``before_run(api)`` just before it is started)."""
+    with a saved settings block and LONG over it, against the gated opponent, waited for until
+    it is Running (``before_run(api)`` just before it is started)."""
     setup, run_block, *_ = readme_blocks()
     for line in setup:
         shell.run(line)
@@ -169,9 +176,10 @@ def start_tiny_run(
     run_line = next(ln for ln in run_block if "deployment run" in ln)
     base = run_line[: run_line.index("--param")]
     results = tmp_path / "results"
+    settings = LONG | {"opponents": [gated.url]}
     params = {
         "settings_block": "tiny",
-        "settings": json.dumps(LONG),
+        "settings": json.dumps(settings),
         "max_iterations": "2",
         "results_dir": str(results),
         "target": json.dumps({"repo_path": str(repo)}),
@@ -179,15 +187,15 @@ def start_tiny_run(
     ours = base + " ".join(f"--param {k}={shlex.quote(v)}" for k, v in params.items())
     shell.run(ours)
     wait_for("the run to start", lambda: training_runs(api)[0]["state_type"] == "RUNNING", 300)
-    return Started(api, results, training_runs(api)[0]["id"], base, worker_line)
+    return Started(api, results, training_runs(api)[0]["id"], base, worker_line, settings)
 
 
-def assert_finished_with_its_parameters(results: Path, repo: Path) -> None:
+def assert_finished_with_its_parameters(results: Path, repo: Path, settings: dict) -> None:
     """2 iterations logged, with the run's own parameters, and no finished game played twice."""
     log = TrainingLog(results / "training_log.jsonl", repair=False)
     assert [e.iteration for e in log.entries()] == [1, 2]
     kept = json.loads((results / "run_parameters.json").read_text())["parameters"]
-    assert {k: kept["settings"][k] for k in TINY | LONG} == TINY | LONG
+    assert {k: kept["settings"][k] for k in TINY | settings} == TINY | settings
     assert kept["target"]["repo_path"] == str(repo)
     played = results / "benchmark_runs.jsonl"
     keys = [json.loads(x)["key"] for x in played.read_text().splitlines()]
@@ -197,9 +205,9 @@ def assert_finished_with_its_parameters(results: Path, repo: Path) -> None:
 
 @pytest.mark.slow
 def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
-    shell: Shell, tmp_path: Path, repo: Path
+    shell: Shell, tmp_path: Path, repo: Path, gated: Gated
 ) -> None:
-    started = start_tiny_run(shell, tmp_path, repo)
+    started = start_tiny_run(shell, tmp_path, repo, gated)
     api, results, run_id, base = started.api, started.results, started.run_id, started.base
     worker_line = started.worker_line
 
@@ -218,7 +226,7 @@ def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
     log = TrainingLog(results / "training_log.jsonl", repair=False)
     played = results / "benchmark_runs.jsonl"
     wait_for("games of the first iteration", played.exists, 600)
-    assert len(log.entries()) < 2
+    assert len(log.entries()) < 2 and gated.moves > 0
     stop_worker(shell.background.pop(worker_line))
     wait_for(
         "the run back in the queue",
@@ -227,6 +235,7 @@ def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
     )
     assert training_runs(api)[0]["state_type"] == "SCHEDULED"  # not Crashed, not Cancelled
 
+    gated.open()  # the rest of the run at full speed
     shell.run(worker_line)  # the README's worker, started again
     wait_for(
         "the run to finish",
@@ -236,7 +245,7 @@ def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
     run = training_runs(api)[0]
     assert (run["id"], run["state_type"]) == (run_id, "COMPLETED")
     assert run["run_count"] >= 2  # the same flow run, started twice
-    assert_finished_with_its_parameters(results, repo)
+    assert_finished_with_its_parameters(results, repo, started.settings)
 
 
 def kill_hard(worker: subprocess.Popen[bytes]) -> None:
@@ -255,7 +264,7 @@ def kill_hard(worker: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.slow
 def test_a_run_killed_hard_is_crashed_and_rerun_by_the_automations_with_its_parameters(
-    shell: Shell, tmp_path: Path, repo: Path
+    shell: Shell, tmp_path: Path, repo: Path, gated: Gated
 ) -> None:
 
     def short_window(api: str) -> None:
@@ -272,13 +281,14 @@ def test_a_run_killed_hard_is_crashed_and_rerun_by_the_automations_with_its_para
             "continuous-training/continuous-training: rerun crashed runs",
         }  # updated, not doubled
 
-    started = start_tiny_run(shell, tmp_path, repo, before_run=short_window)
+    started = start_tiny_run(shell, tmp_path, repo, gated, before_run=short_window)
     api, results, run_id = started.api, started.results, started.run_id
     log = TrainingLog(results / "training_log.jsonl", repair=False)
     wait_for("games of the first iteration", (results / "benchmark_runs.jsonl").exists, 600)
-    assert len(log.entries()) < 2
+    assert len(log.entries()) < 2 and gated.moves > 0
     kill_hard(shell.background.pop(started.worker_line))
     killed = time.monotonic()
+    gated.open()
     shell.run(started.worker_line)  # the worker comes back (systemd restarts it), the run not
     state = lambda rid: next(r for r in training_runs(api) if r["id"] == rid)  # noqa: E731
     wait_for("the killed run to be Crashed", lambda: state(run_id)["state_type"] == "CRASHED", 300)
@@ -299,4 +309,4 @@ def test_a_run_killed_hard_is_crashed_and_rerun_by_the_automations_with_its_para
     assert new["parameters"] == {"results_dir": str(results), "rerun_of": run_id}
     assert json.loads((results / "reruns.json").read_text())["runs"] == [run_id]
     assert state(run_id)["state"]["message"].startswith("No heartbeat for 60 s")
-    assert_finished_with_its_parameters(results, repo)
+    assert_finished_with_its_parameters(results, repo, started.settings)

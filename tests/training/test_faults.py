@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from gatekit import Gated
 
 MARKER = "SNAKETRAIN_TEST_RUN"
 DRIVER = """
@@ -37,11 +38,18 @@ if __name__ == "__main__":
     sys.exit(main(sys.argv[2:]))
 """
 TINY = {"batch_pairs": 4, "max_pairs": 8, "remeasure_pairs": 2, "max_turns": 120}
-#: For the runs stopped mid-iteration: SPRT(0, 5) cannot decide within 64 pairs, so every
-#: candidate plays 16 batches and the third shard line comes long before the iteration ends
-#: (with TINY's 2 batches a fast machine finished the iteration before the signal).
-LONG = ("--sprt", "0,5")
 LONG_TINY = TINY | {"max_pairs": 64}
+
+
+def long(gated: Gated) -> tuple[str, ...]:
+    """For the runs stopped mid-iteration: SPRT(0, 5) cannot decide within 64 pairs (with
+    LONG_TINY), so every candidate plays 16 batches, against the gated opponent (0.2 s a move
+    until the gate opens): the third shard line comes long before the iteration ends (with
+    TINY's 2 batches of a built-in opponent a fast machine finished the iteration before the
+    signal)."""
+    return ("--sprt", "0,5", "--opponents", gated.url)
+
+
 FLAGS = ["--size", "7", "--shards", "2", "--opponents", "random-safe", "--sprt", "0,100"]
 
 
@@ -148,9 +156,9 @@ def unfinished_task_runs(home: Path, flow_run_ids: list[str]) -> int:
 
 @pytest.mark.slow
 def test_sigterm_mid_benchmark_exits_0_at_once_and_leaves_no_process(
-    tmp_path: Path, trainers: Callable[..., Trainer]
+    tmp_path: Path, trainers: Callable[..., Trainer], gated: Gated
 ) -> None:
-    t = trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY)
+    t = trainers("--max-iterations", "1", *long(gated), tiny=LONG_TINY)
     wait_for(lambda: lines(tmp_path / "results" / "benchmark_runs.jsonl") >= 3, t)
     t0 = time.monotonic()
     os.kill(t.proc.pid, signal.SIGTERM)  # what `kill PID` and a supervisor send
@@ -168,10 +176,10 @@ def test_sigterm_mid_benchmark_exits_0_at_once_and_leaves_no_process(
 
 @pytest.mark.slow
 def test_kill_9_mid_iteration_leaves_runs_the_next_start_marks_crashed(
-    tmp_path: Path, trainers: Callable[..., Trainer]
+    tmp_path: Path, trainers: Callable[..., Trainer], gated: Gated
 ) -> None:
     home, results = tmp_path / "prefect-home", tmp_path / "results"
-    t = trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY)
+    t = trainers("--max-iterations", "1", *long(gated), tiny=LONG_TINY)
     wait_for(lambda: lines(results / "benchmark_runs.jsonl") >= 3, t)
     os.kill(t.proc.pid, signal.SIGKILL)  # the trainer only: its children go by themselves
     t.proc.wait()
@@ -180,7 +188,8 @@ def test_kill_9_mid_iteration_leaves_runs_the_next_start_marks_crashed(
     left = sorted(i for i, s in flow_runs(home, results).items() if s == "RUNNING")
     assert left, "the kill left no RUNNING flow run: nothing was tested"
 
-    finished(trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY))
+    gated.open()
+    finished(trainers("--max-iterations", "1", *long(gated), tiny=LONG_TINY))
     states = flow_runs(home, results)
     assert [states[i] for i in left] == ["CRASHED"] * len(left)
     assert not {"RUNNING", "PENDING"} & set(states.values()), states
@@ -189,10 +198,10 @@ def test_kill_9_mid_iteration_leaves_runs_the_next_start_marks_crashed(
 
 @pytest.mark.slow
 def test_a_second_trainer_on_the_repo_exits_1_and_the_first_finishes_cleanly(
-    tmp_path: Path, repo: Path, trainers: Callable[..., Trainer]
+    tmp_path: Path, repo: Path, trainers: Callable[..., Trainer], gated: Gated
 ) -> None:
-    # LONG: the first is still training when the second, starting up, tries the lock
-    first = trainers("--max-iterations", "1", *LONG, tiny=LONG_TINY)
+    # long: the first is still training when the second, starting up, tries the lock
+    first = trainers("--max-iterations", "1", *long(gated), tiny=LONG_TINY)
     wait_for(lambda: (tmp_path / "results" / "run.json").exists(), first)  # holds the locks
     second = trainers("--max-iterations", "1", results="other-results")
     second.proc.wait(timeout=300)
@@ -202,6 +211,7 @@ def test_a_second_trainer_on_the_repo_exits_1_and_the_first_finishes_cleanly(
     assert str(repo / ".git" / "snaketrain.lock") in out, out
     assert "Traceback" not in out, out
 
+    gated.open()
     out = finished(first)  # a successful tiny run says nothing about its API going away
     assert "Error logging to API" not in out, out
     assert "Traceback" not in out, out

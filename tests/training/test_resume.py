@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from gatekit import Gated
 
 from snaketrain.snake.space import default_config, load_config
 from snaketrain.trainlog import TrainingLog
@@ -41,10 +42,12 @@ TINY = {
 }
 
 
-# SPRT(0,5) up to 64 pairs: an iteration of many benchmark batches, so a kill after the first
-# few lands mid-benchmark even on a fast, idle machine (16 pairs finished in a fraction of a
-# second there, before the kill).
-LONG = TINY | {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 64}
+def long(gated: Gated) -> dict[str, object]:
+    """SPRT(0,5) up to 64 pairs against the gated opponent: an iteration of many slow benchmark
+    batches, so a kill after the first few lands mid-benchmark even on a fast, idle machine (16
+    pairs of a built-in opponent finished in a fraction of a second there, before the kill).
+    Open the gate after the kill."""
+    return TINY | {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 64, "opponents": [gated.url]}
 
 
 def start(
@@ -96,17 +99,20 @@ def wait_for(predicate, proc: subprocess.Popen[str], timeout: float = 240) -> No
 
 
 @pytest.mark.slow
-def test_kill_9_mid_benchmark_replays_no_finished_shard(tmp_path: Path, repo: Path) -> None:
+def test_kill_9_mid_benchmark_replays_no_finished_shard(
+    tmp_path: Path, repo: Path, gated: Gated
+) -> None:
     runs = tmp_path / "results" / "benchmark_runs.jsonl"
     log = tmp_path / "results" / "training_log.jsonl"
-    proc = start(tmp_path, repo, "--max-iterations", "1", settings=LONG)
+    proc = start(tmp_path, repo, "--max-iterations", "1", settings=long(gated))
     wait_for(lambda: len(lines(runs)) >= 5, proc)  # strength shards + some SPRT batches
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    gated.open()
     assert not lines(log), "the kill came after the iteration finished; nothing was tested"
     played_before = len(lines(runs))
 
-    again = start(tmp_path, repo, "--max-iterations", "1", settings=LONG)
+    again = start(tmp_path, repo, "--max-iterations", "1", settings=long(gated))
     out, _ = again.communicate(timeout=600)
     assert again.returncode == 0, out
     keys = Counter(json.loads(x)["key"] for x in lines(runs))
