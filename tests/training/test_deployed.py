@@ -10,6 +10,7 @@ import contextlib
 import json
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 from gatekit import Gated
 from serverkit import free_port, post, server_env, start, stop, wait_healthy
@@ -35,12 +37,12 @@ TINY = {
     "max_turns": 120,
     "batch_size": 32,
 }
-#: The run's own ``settings`` parameter over the block: SPRT(0, 5) cannot decide within 64
-#: pairs, so each iteration plays 16 batches, and against the gated opponent (``gated``) each
+#: The run's own ``settings`` parameter over the block: SPRT(0, 5) cannot decide within 128
+#: pairs, so each iteration plays 32 batches, and against the gated opponent (``gated``) each
 #: game takes 0.2 s a turn until the test opens the gate: the tests stop the worker long before
 #: the first iteration ends (with TINY's 2 batches of a built-in opponent, or 48 of them, an
 #: idle machine finished both iterations while the test stopped the worker).
-LONG = {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 64}
+LONG = {"sprt_elo0": 0.0, "sprt_elo1": 5.0, "max_pairs": 128}
 
 
 def readme_blocks() -> list[list[str]]:
@@ -117,20 +119,40 @@ def wait_for(what: str, check: Callable[[], bool], timeout_s: float) -> None:
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
     """Stop the worker without losing its run: SIGTERM to the run's ``prefect flow-run
-    execute`` supervisor (which puts the run back in the queue and exits), then to the worker
-    (a worker alone stopped leaves its runs running; one stopped at the same time as the
-    supervisor kills it before it has rescheduled the run)."""
-    import psutil
-
-    supervisors = []
-    for child in psutil.Process(worker.pid).children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            if "execute" in child.cmdline():
-                child.terminate()
-                supervisors.append(child)
+    execute`` supervisor (which puts the run back in the queue and exits), then the worker is
+    killed. A worker alone stopped leaves its runs running; one stopped at the same time as the
+    supervisor kills it before it has rescheduled the run; and one stopped after it can take
+    the rescheduled run again during its own shutdown (seen: it submitted the run 7 s after
+    its SIGTERM, and was killed mid-start). So the worker's own processes are paused first and
+    killed once the supervisor is gone: they hold no run any more."""
+    root = psutil.Process(worker.pid)
+    tree = root.children(recursive=True)
+    supervisors = [c for c in tree if "execute" in _cmdline(c)]
     assert supervisors, "no `prefect flow-run execute` under the worker"
-    psutil.wait_procs(supervisors, timeout=120)
-    stop(worker)
+    theirs = {d.pid for s in supervisors for d in s.children(recursive=True)}
+    own = [root, *(c for c in tree if c not in supervisors and c.pid not in theirs)]
+    for proc in own:
+        with contextlib.suppress(psutil.Error):
+            proc.suspend()
+    for proc in supervisors:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    wait_for("the supervisor to exit", lambda: not [p for p in supervisors if _running(p)], 120)
+    stop(worker, signal.SIGKILL)
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    with contextlib.suppress(psutil.Error):
+        return proc.cmdline()
+    return []
+
+
+def _running(proc: psutil.Process) -> bool:
+    """Not gone and not a zombie (a paused parent has not reaped it yet)."""
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def training_runs(api: str) -> list[dict]:
@@ -251,8 +273,6 @@ def test_the_readme_deployment_resumes_a_stopped_run_with_its_parameters(
 def kill_hard(worker: subprocess.Popen[bytes]) -> None:
     """kill -9 the worker and everything under it (the run's process and its shards), as a
     power loss would: nothing gets to tell the server."""
-    import psutil
-
     procs = [*psutil.Process(worker.pid).children(recursive=True), psutil.Process(worker.pid)]
     assert any("execute" in p.cmdline() for p in procs[:-1]), "no flow run under the worker"
     for proc in procs:
